@@ -1,0 +1,79 @@
+"""Options shared by several commands (kept import-light: `--help` must stay cheap)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from typing import TypeVar
+
+import click
+
+from calsync.cli.context import AppContext
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _set_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        app = ctx.find_object(AppContext)
+        if app is not None:
+            app.config_path = value
+            app._config = None
+
+
+def config_option(f: F) -> F:
+    """`--config FILE` after the command name too (`calsync plan --config x.toml`)."""
+    return click.option(
+        "-c",
+        "--config",
+        type=click.Path(dir_okay=False),
+        expose_value=False,
+        is_eager=True,
+        callback=_set_config,
+        help="Config file (overrides the global --config).",
+    )(f)
+
+
+def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-30") from None
+
+
+def from_option(f: F) -> F:
+    return click.option(
+        "--from",
+        "from_day",
+        metavar="DATE",
+        callback=_parse_day,
+        help="First day to plan (its week is planned whole). Default: today.",
+    )(f)
+
+
+def weeks_option(f: F) -> F:
+    return click.option(
+        "--weeks",
+        type=click.IntRange(1, 104),
+        help="How many weeks to plan. Default: [plan] weeks in the config (4).",
+    )(f)
+
+
+def account_option(f: F) -> F:
+    return click.option(
+        "--account", metavar="NAME", help="Read the runs from this CalDAV account of the config."
+    )(f)
+
+
+def sources_argument(f: F) -> F:
+    return click.argument("sources", nargs=-1, metavar="[SOURCE]...")(f)
+
+
+def shared_plan_options(f: F) -> F:
+    """SOURCE..., --from, --weeks, --account, --config: what every planning command takes."""
+    for decorate in (config_option, account_option, weeks_option, from_option, sources_argument):
+        f = decorate(f)
+    return f

@@ -1,0 +1,176 @@
+"""Use cases that compose the adapters and the pure core: read sources, classify, plan.
+
+No click and no clock here: `now` and the environment come in as arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from calsync.config import Config
+from calsync.model import Classified
+from calsync.model import Event
+from calsync.model import Plan
+from calsync.model import Problem
+
+log = logging.getLogger(__name__)
+
+EXAMPLE = "example"  # the bundled example calendar, used when nothing else is configured
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The plan weeks, and the wider span read from the calendars for them."""
+
+    first_day: dt.date
+    last_day: dt.date
+    weeks: int
+    read_start: dt.datetime  # a day before: overnight events
+    read_end: dt.datetime  # a day after: "the day before an interval day" looks one day past
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOutcome:
+    """Everything a command shows about a plan."""
+
+    window: Window
+    classified: tuple[Classified, ...]  # the occurrences inside the plan weeks
+    plan: Plan
+    problems: tuple[Problem, ...]
+    sources: tuple[str, ...]
+
+
+def plan_window(config: Config, from_day: dt.date, weeks: int) -> Window:
+    """The plan weeks containing `from_day`, in the config's zone and week start."""
+    from calsync.core.plan import week_window
+
+    first, last = week_window(from_day, weeks, config.rules.week_start)
+    tz = config.timezone
+    start = dt.datetime.combine(first - dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=2), dt.time(), tzinfo=tz)
+    return Window(first, last, weeks, start, end)
+
+
+def example_path() -> Path:
+    """The bundled example calendar (a recurring canonical week, so it is never out of date)."""
+    return Path(str(resources.files("calsync") / "data" / "example.ics"))
+
+
+def resolve_sources(
+    sources: Sequence[str], config: Config, account: str | None
+) -> tuple[tuple[str, ...], str | None]:
+    """Which sources and which CalDAV account to read: the arguments, else the config, else
+    the bundled example (signalled as EXAMPLE)."""
+    if sources or account is not None:
+        return tuple(sources), account
+    if config.sources:
+        return config.sources, None
+    if config.accounts:
+        return (), config.account(None).name
+    return (EXAMPLE,), None
+
+
+def read_sources(
+    sources: Sequence[str],
+    config: Config,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    account: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[list[Event], list[Problem]]:
+    """Read every source's occurrences in [start, end): files, folders, feeds, an account."""
+    from calsync import ical
+    from calsync.adapters import http_source
+    from calsync.adapters import ics_file
+
+    events: list[Event] = []
+    problems: list[Problem] = []
+    paths = [str(example_path()) if s == EXAMPLE else s for s in sources]
+    files = [p for p in paths if not http_source.is_feed_url(p)]
+    if files:
+        found, bad = ics_file.load_events(files, start=start, end=end, tz=config.timezone)
+        events += found
+        problems += bad
+    for url in (p for p in paths if http_source.is_feed_url(p)):
+        data = http_source.fetch_feed(url)
+        found, bad = ical.parse_events(
+            data, source=http_source.redact(url), start=start, end=end, tz=config.timezone
+        )
+        events += found
+        problems += bad
+    if account is not None:
+        found, bad = _read_account(config, account, start, end, env or {})
+        events += found
+        problems += bad
+    events.sort(key=lambda e: (e.start, e.uid))
+    return events, problems
+
+
+def _read_account(
+    config: Config, name: str, start: dt.datetime, end: dt.datetime, env: Mapping[str, str]
+) -> tuple[list[Event], list[Problem]]:
+    from calsync.adapters.caldav_store import CaldavStore
+    from calsync.credentials import resolve_credentials
+
+    account = config.account(name)
+    store = CaldavStore(account, resolve_credentials(account, env))
+    return store.read_events(start=start, end=end, tz=config.timezone)
+
+
+def plan_events(
+    events: Sequence[Event], config: Config, window: Window, now: dt.datetime
+) -> tuple[list[Classified], Plan]:
+    """Classify every occurrence and plan the window's weeks. Pure."""
+    from calsync.core.classify import classify_all
+    from calsync.core.plan import plan
+
+    classified = classify_all(events, config.classify)
+    result = plan(classified, window.first_day, window.weeks, config.rules, now)
+    return classified, result
+
+
+def plan_sources(
+    sources: Sequence[str],
+    config: Config,
+    window: Window,
+    now: dt.datetime,
+    *,
+    account: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> PlanOutcome:
+    """Read, classify and plan: the whole `calsync plan` minus the output."""
+    chosen, account = resolve_sources(sources, config, account)
+    events, problems = read_sources(
+        chosen, config, window.read_start, window.read_end, account=account, env=env
+    )
+    for problem in problems:
+        log.warning("skipped: %s", problem)
+    classified, result = plan_events(events, config, window, now)
+    inside = tuple(c for c in classified if _in_window(c.event, window, config))
+    names = tuple(_source_name(s) for s in chosen)
+    if account is not None:
+        names += (f"account {account!r}",)
+    return PlanOutcome(window, inside, result, tuple(problems), names)
+
+
+def _source_name(source: str) -> str:
+    from calsync.adapters import http_source
+
+    if source == EXAMPLE:
+        return "the bundled example calendar"
+    return http_source.redact(source) if http_source.is_feed_url(source) else source
+
+
+def _in_window(event: Event, window: Window, config: Config) -> bool:
+    tz = config.timezone
+    first = event.start.astimezone(tz).date()
+    last = (event.end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+    last = max(first, last)
+    return first <= window.last_day and last >= window.first_day
