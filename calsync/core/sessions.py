@@ -1,0 +1,376 @@
+"""The strength sessions: built-in templates, choosing one for a block, and its description.
+
+Pure: no I/O, no clock, no logging. Every built-in session follows the training rules
+(heavy lifts for few reps, never to failure; explosive work with intent; calves and posterior
+chain; core = staying stable when tired) and is written for 45 minutes; `describe` scales the
+minutes of each part to another duration so they still add up exactly.
+
+Built-ins, by `Template.name`:
+  - "a", "b": the two alternating full sessions (squat/RDL day, split-squat/hip-thrust day);
+  - "light": for the day before an interval day: lower load, fewer sets, no heavy eccentric,
+    low-volume plyos;
+  - "knee-a", "knee-b", "knee-light": the same three for sore knees (`rules.knee_friendly`):
+    leg extension first, shallower knee angles, low-impact power.
+
+User templates (`rules.templates`, non-empty) replace the built-ins: picked by their `lighter`
+and `knee_friendly` flags, the rest alternated by order. Their body is used verbatim (it is not
+rescaled: the user wrote it for their own duration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from calsync.model import Template
+
+BASE_MINUTES = 45
+NEVER_TO_FAILURE = "Never to failure: stop 2 reps short of failure (RIR 2-3) on every set."
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a session: its heading, its minutes at 45 minutes, and what to do."""
+
+    heading: str
+    minutes: int
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A built-in session in structured form (a Template is its rendering)."""
+
+    name: str
+    title: str
+    parts: tuple[Part, ...]
+    note: str = ""
+    lighter: bool = False
+    knee_friendly: bool = False
+
+
+def _warm_up(minutes: int, first_lift: str) -> Part:
+    return Part(
+        "Warm-up",
+        minutes,
+        (
+            "5 min easy bike, row or skipping",
+            "leg swings, hip openers, 10 glute bridges, 10 pogo hops",
+            f"2 ramp-up sets of {first_lift}",
+        ),
+    )
+
+
+CORE_A = Part(
+    "Core: staying stable when tired",
+    7,
+    (
+        "Pallof press 3 × 8/side, 2 s hold",
+        "dead bug 3 × 6/side, slow, low back flat",
+        "suitcase carry 2 × 30 m/side, heavy, walk tall",
+    ),
+)
+CORE_B = Part(
+    "Core: staying stable when tired",
+    7,
+    (
+        "side plank 2 × 30 s/side",
+        "bird dog 2 × 6/side, 2 s hold",
+        "suitcase carry 3 × 30 m/side, heavy, no leaning",
+    ),
+)
+CORE_LIGHT = Part(
+    "Core: staying stable when tired",
+    6,
+    (
+        "Pallof press 2 × 8/side",
+        "dead bug 2 × 6/side",
+        "suitcase carry 2 × 20 m/side",
+    ),
+)
+
+SESSIONS: tuple[Session, ...] = (
+    Session(
+        "a",
+        "Strength A: squat and hinge",
+        (
+            _warm_up(8, "squats"),
+            Part(
+                "Heavy lifts (few reps, RIR 2-3, rest 2-3 min)",
+                15,
+                (
+                    "back squat 4 × 4-5",
+                    "Romanian deadlift (RDL) 3 × 5",
+                ),
+            ),
+            Part(
+                "Explosive, with intent (full rest, stop when height or distance drops)",
+                8,
+                (
+                    "box jumps 4 × 3, step down",
+                    "broad jumps 3 × 3, stick the landing",
+                ),
+            ),
+            Part(
+                "Calves and posterior chain",
+                7,
+                (
+                    "single-leg calf raise, straight knee, 3 × 8/side heavy",
+                    "bent-knee (soleus) calf raise 2 × 12",
+                    "back extension 2 × 8",
+                ),
+            ),
+            CORE_A,
+        ),
+    ),
+    Session(
+        "b",
+        "Strength B: single leg and hips",
+        (
+            _warm_up(8, "split squats"),
+            Part(
+                "Heavy lifts (few reps, RIR 2-3, rest 2 min)",
+                15,
+                (
+                    "Bulgarian split squat 3 × 5/side",
+                    "barbell hip thrust 4 × 5",
+                ),
+            ),
+            Part(
+                "Explosive, with intent (full rest between sets)",
+                8,
+                (
+                    "sled push 4 × 15 m, fast",
+                    "bounding 3 × 20 m",
+                    "med-ball rotational throw 3 × 3/side",
+                ),
+            ),
+            Part(
+                "Calves and posterior chain",
+                7,
+                (
+                    "seated (soleus) calf raise 3 × 10 heavy",
+                    "single-leg RDL 2 × 6/side",
+                    "Nordic hamstring lower 2 × 4",
+                ),
+            ),
+            CORE_B,
+        ),
+    ),
+    Session(
+        "light",
+        "Strength (light): day before intervals",
+        (
+            _warm_up(9, "goblet squats"),
+            Part(
+                "Lifts, lighter (about 70% of usual load, RIR 4, no slow lowering)",
+                12,
+                (
+                    "goblet squat 2 × 5",
+                    "hip thrust 2 × 6",
+                ),
+            ),
+            Part(
+                "Explosive, low volume (crisp, not tiring)",
+                6,
+                (
+                    "pogo hops 2 × 10",
+                    "box jumps 2 × 2, step down",
+                ),
+            ),
+            Part(
+                "Calves and posterior chain",
+                7,
+                (
+                    "calf raise 2 × 10, bodyweight or light",
+                    "glute bridge 2 × 10",
+                ),
+            ),
+            CORE_LIGHT,
+            Part("Mobility and easy walk-out", 5, ("hip flexor stretch, calf stretch",)),
+        ),
+        note="Lighter session: tomorrow is intervals. Fewer sets, no heavy eccentrics, "
+        "leave feeling fresh.",
+        lighter=True,
+    ),
+    Session(
+        "knee-a",
+        "Strength A (knee-friendly): leg extension and hinge",
+        (
+            _warm_up(8, "leg extensions"),
+            Part(
+                "Heavy lifts (few reps, RIR 2-3, pain-free range)",
+                15,
+                (
+                    "leg extension 4 × 6-8, controlled, pain-free range (the key lift)",
+                    "box squat to a high box 3 × 5",
+                    "Romanian deadlift (RDL) 3 × 5",
+                ),
+            ),
+            Part(
+                "Explosive, with intent, low impact",
+                8,
+                (
+                    "sled push 4 × 15 m, fast",
+                    "med-ball scoop toss 3 × 3",
+                ),
+            ),
+            Part(
+                "Calves and posterior chain",
+                7,
+                (
+                    "single-leg calf raise, straight knee, 3 × 8/side heavy",
+                    "back extension 2 × 8",
+                ),
+            ),
+            CORE_A,
+        ),
+        knee_friendly=True,
+    ),
+    Session(
+        "knee-b",
+        "Strength B (knee-friendly): leg extension and hips",
+        (
+            _warm_up(8, "leg extensions"),
+            Part(
+                "Heavy lifts (few reps, RIR 2-3, pain-free range)",
+                15,
+                (
+                    "leg extension 4 × 6-8, 3 s lowering, pain-free range (the key lift)",
+                    "barbell hip thrust 4 × 5",
+                    "step-up to a knee-height box 2 × 5/side",
+                ),
+            ),
+            Part(
+                "Explosive, with intent, low impact",
+                8,
+                (
+                    "med-ball chest throw 3 × 4",
+                    "sled push 3 × 15 m",
+                ),
+            ),
+            Part(
+                "Calves and posterior chain",
+                7,
+                (
+                    "seated (soleus) calf raise 3 × 10 heavy",
+                    "single-leg RDL 2 × 6/side",
+                ),
+            ),
+            CORE_B,
+        ),
+        knee_friendly=True,
+    ),
+    Session(
+        "knee-light",
+        "Strength (light, knee-friendly): day before intervals",
+        (
+            _warm_up(9, "leg extensions"),
+            Part(
+                "Lifts, lighter (about 70% of usual load, RIR 4, no slow lowering)",
+                12,
+                (
+                    "leg extension 2 × 8, light, pain-free range",
+                    "hip thrust 2 × 6",
+                ),
+            ),
+            Part(
+                "Explosive, low volume, low impact",
+                6,
+                (
+                    "med-ball chest throw 2 × 3",
+                    "sled push 2 × 10 m",
+                ),
+            ),
+            Part(
+                "Calves and posterior chain",
+                7,
+                (
+                    "calf raise 2 × 10, bodyweight or light",
+                    "glute bridge 2 × 10",
+                ),
+            ),
+            CORE_LIGHT,
+            Part("Mobility and easy walk-out", 5, ("hip flexor stretch, calf stretch",)),
+        ),
+        note="Lighter session: tomorrow is intervals. Fewer sets, no heavy eccentrics, "
+        "leave feeling fresh.",
+        lighter=True,
+        knee_friendly=True,
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SESSIONS}
+
+
+def scale_minutes(minutes: Sequence[int], total: int) -> list[int]:
+    """Scale part minutes to `total`, rounding so they still add up exactly (largest remainder)."""
+    base = sum(minutes)
+    if base <= 0 or total <= 0:
+        return [0 for _ in minutes]
+    exact = [m * total / base for m in minutes]
+    out = [int(x) for x in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda i: (out[i] - exact[i], i))
+    for i in by_remainder[: total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def render(session: Session, duration_minutes: int = BASE_MINUTES) -> str:
+    """The ready-to-do description of `session` for `duration_minutes`."""
+    minutes = scale_minutes([p.minutes for p in session.parts], duration_minutes)
+    lines = [f"{session.title}, {duration_minutes} min. {NEVER_TO_FAILURE}"]
+    if session.note:
+        lines.append(session.note)
+    lines.append("")
+    number = 0
+    for part, mins in zip(session.parts, minutes, strict=True):
+        if mins <= 0:
+            continue
+        number += 1
+        lines.append(f"{number}. {part.heading}: {mins} min")
+        lines.extend(f"   - {line}" for line in part.lines)
+    return "\n".join(lines)
+
+
+def _template(session: Session) -> Template:
+    return Template(
+        name=session.name,
+        title=session.title,
+        body=render(session),
+        lighter=session.lighter,
+        knee_friendly=session.knee_friendly,
+    )
+
+
+TEMPLATES: tuple[Template, ...] = tuple(_template(s) for s in SESSIONS)
+
+
+def choose_template(
+    templates: Sequence[Template], *, lighter: bool, knee_friendly: bool, index: int
+) -> Template:
+    """The template for one block: matching flags first, then alternating by `index`.
+
+    Empty `templates` means the built-ins. Without an exact flag match, a template with the
+    right `lighter` flag is used, then any non-lighter one, then any at all.
+    """
+    pool = list(templates) or list(TEMPLATES)
+    for keep in (
+        lambda t: t.lighter == lighter and t.knee_friendly == knee_friendly,
+        lambda t: t.lighter == lighter,
+        lambda t: not t.lighter,
+    ):
+        matching = [t for t in pool if keep(t)]
+        if matching:
+            return matching[index % len(matching)]
+    return pool[index % len(pool)]
+
+
+@lru_cache(maxsize=64)
+def describe(template: Template, duration_minutes: int) -> str:
+    """The block's DESCRIPTION: a built-in rescaled to `duration_minutes`, a user body as is."""
+    session = _BY_NAME.get(template.name)
+    if session is not None and template == _template(session):
+        return render(session, duration_minutes)
+    return template.body

@@ -1,0 +1,524 @@
+"""The long-running shell: the sync loop, the feed refresher, signals and sd_notify.
+
+- `run_daemon` syncs every `[daemon] interval_minutes`. A `TransientError` (server down,
+  conflict, lock held) and unreadable calendar data are retried with exponential backoff and
+  jitter, capped at `max_backoff_minutes`, and the interval returns after a success. Config,
+  auth and safety-stop errors (exit codes 78, 77, 3) do not fix themselves: the daemon logs
+  them and exits with their code, which the systemd units list in `RestartPreventExitStatus`.
+- SIGTERM/SIGINT set a stop flag: a sync in flight finishes its writes, then the process exits
+  0. SIGHUP reloads the configuration (a bad new one is logged and the old one kept) and
+  replans at once.
+- `FeedPublisher` plans and renders the ICS feed and week page into a `FeedState`;
+  `run_feed_loop` refreshes it on the same interval (used by `calsync serve` and by
+  `calsync daemon --feed`).
+- `Notifier` speaks the sd_notify protocol on `$NOTIFY_SOCKET` with a plain datagram socket:
+  READY=1, STATUS=..., WATCHDOG=1 (when `$WATCHDOG_USEC` asks), STOPPING=1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from calsync.adapters.feed_server import FeedState
+from calsync.adapters.feed_server import Published
+from calsync.config import Config
+from calsync.errors import CalsyncError
+from calsync.errors import ExitCode
+from calsync.errors import TransientError
+from calsync.feed import HTML_TYPE
+from calsync.feed import FeedBuild
+from calsync.feed import FeedRecord
+from calsync.feed import build_feed
+from calsync.feed import frozen_blocks
+from calsync.feed import load_record
+from calsync.feed import make_document
+from calsync.feed import save_record
+from calsync.feed_token import load_token
+from calsync.feed_token import state_dir
+from calsync.model import Classified
+from calsync.model import Event
+from calsync.model import Kind
+from calsync.model import Plan
+from calsync.web import Links
+from calsync.web import WeekPage
+from calsync.web import render_week_page
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+MIN_INTERVAL_SECONDS = 3.0  # the config allows 0.05 min; never spin faster than that
+MIN_BACKOFF_BASE_SECONDS = 60.0  # first retry after a failure: min(interval, this)
+# These do not fix themselves: exit so systemd's RestartPreventExitStatus stops the loop.
+FATAL_EXIT_CODES = frozenset({ExitCode.USAGE, ExitCode.REFUSED, ExitCode.AUTH, ExitCode.CONFIG})
+
+
+def real_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def fixed_clock(moment: dt.datetime) -> Clock:
+    """A clock stuck at `moment` (the global --now)."""
+    return lambda: moment
+
+
+def interval_seconds(config: Config) -> float:
+    return max(MIN_INTERVAL_SECONDS, config.daemon.interval_minutes * 60.0)
+
+
+def backoff_seconds(
+    failures: int, interval: float, cap: float, rand: Callable[[], float] = random.random
+) -> float:
+    """Delay before retry number `failures` (1..): base x 2^(n-1), capped, "equal jitter"
+    (between half and all of it), so many clients do not retry in step."""
+    base = max(MIN_INTERVAL_SECONDS, min(interval, MIN_BACKOFF_BASE_SECONDS))
+    ceiling = max(cap, MIN_INTERVAL_SECONDS)
+    delay = min(ceiling, base * 2.0 ** min(max(failures, 1) - 1, 32))
+    return delay / 2.0 + rand() * delay / 2.0
+
+
+def is_fatal(err: CalsyncError) -> bool:
+    """Errors the daemon exits on: config, auth, a safety stop (a person must act)."""
+    return err.exit_code in FATAL_EXIT_CODES
+
+
+# --- sd_notify ------------------------------------------------------------------------------
+
+
+class Notifier:
+    """sd_notify over $NOTIFY_SOCKET (no dependency); silent when not run by systemd."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        address = env.get("NOTIFY_SOCKET", "")
+        self._address: str | None = None
+        if address.startswith("/"):
+            self._address = address
+        elif address.startswith("@"):
+            self._address = "\0" + address[1:]  # abstract namespace
+        self.watchdog_seconds: float | None = None
+        usec = env.get("WATCHDOG_USEC", "")
+        pid = env.get("WATCHDOG_PID", "")
+        if usec.isdigit() and int(usec) > 0 and (not pid or pid == str(os.getpid())):
+            self.watchdog_seconds = int(usec) / 1_000_000
+        self._last_ping = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return self._address is not None
+
+    def send(self, *fields: str) -> None:
+        if self._address is None:
+            return
+        message = "\n".join(fields).encode("utf-8")
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+                sock.sendto(message, self._address)
+        except OSError as exc:
+            log.debug("sd_notify failed: %s", exc)
+
+    def status(self, text: str) -> None:
+        self.send(f"STATUS={text[:200]}")
+
+    def ping(self, *, force: bool = False) -> None:
+        """WATCHDOG=1, at most every half watchdog period (or when forced)."""
+        if self.watchdog_seconds is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_ping >= self.watchdog_seconds / 2:
+            self._last_ping = now
+            self.send("WATCHDOG=1")
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        """`event.wait(seconds)`, waking to ping the watchdog in time. True when set."""
+        deadline = time.monotonic() + max(0.0, seconds)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return event.is_set()
+            step = left if self.watchdog_seconds is None else min(left, self.watchdog_seconds / 3)
+            if event.wait(step):
+                return True
+            self.ping()
+
+
+# --- signals and the configuration ----------------------------------------------------------
+
+
+class Controls:
+    """What signal handlers touch: a stop flag, a reload flag, and wake-ups for the loops."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.reload = threading.Event()
+        self.stop_signal: str | None = None
+        self._wakes: list[threading.Event] = []
+
+    def wake_event(self) -> threading.Event:
+        event = threading.Event()
+        self._wakes.append(event)
+        if self.stop.is_set():
+            event.set()
+        return event
+
+    def request_stop(self) -> None:
+        self.stop.set()
+        for event in self._wakes:
+            event.set()
+
+    def request_reload(self) -> None:
+        self.reload.set()
+        for event in self._wakes:
+            event.set()
+
+
+@contextlib.contextmanager
+def signal_handlers(controls: Controls) -> Iterator[None]:
+    """SIGTERM/SIGINT stop, SIGHUP reloads; the old handlers come back afterwards."""
+
+    # Handlers only set flags (no logging: it takes locks); the loops log what they do.
+    def stop(signum: int, frame: FrameType | None) -> None:
+        controls.stop_signal = _name(signum)
+        controls.request_stop()
+
+    def reload(signum: int, frame: FrameType | None) -> None:
+        controls.request_reload()
+
+    wanted: dict[signal.Signals, Callable[[int, FrameType | None], None]] = {
+        signal.SIGTERM: stop,
+        signal.SIGINT: stop,
+        signal.SIGHUP: reload,
+    }
+    old: dict[signal.Signals, Any] = {}
+    for signum, handler in wanted.items():
+        old[signum] = signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
+
+
+def _name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return str(signum)
+
+
+class ConfigHolder:
+    """The configuration in use; `reload()` swaps it only when the new one is valid."""
+
+    def __init__(self, initial: Config, load: Callable[[], Config]) -> None:
+        self._lock = threading.Lock()
+        self._config = initial
+        self._load = load
+
+    def current(self) -> Config:
+        with self._lock:
+            return self._config
+
+    def reload(self) -> bool:
+        try:
+            config = self._load()
+        except CalsyncError as err:
+            log.error("keeping the previous configuration: %s", err.message)
+            return False
+        with self._lock:
+            self._config = config
+        log.info("configuration reloaded from %s", config.source)
+        return True
+
+
+# --- the sync loop --------------------------------------------------------------------------
+
+SyncTick = Callable[[Config, dt.datetime], object]
+
+
+def run_daemon(
+    holder: ConfigHolder,
+    tick: SyncTick,
+    clock: Clock,
+    controls: Controls,
+    notifier: Notifier,
+    *,
+    on_reload: Callable[[], None] | None = None,
+) -> ExitCode:
+    """Sync until stopped. Returns OK after SIGTERM; raises a fatal CalsyncError (see
+    `is_fatal`) for the CLI to turn into its exit code."""
+    wake = controls.wake_event()
+    failures = 0
+    notifier.send("READY=1", "STATUS=starting the first sync")
+    while not controls.stop.is_set():
+        if controls.reload.is_set():
+            controls.reload.clear()
+            notifier.send("RELOADING=1")
+            log.info("SIGHUP: reloading the configuration")
+            holder.reload()
+            if on_reload is not None:
+                on_reload()
+            notifier.send("READY=1")
+        notifier.ping(force=True)
+        delay, failures = _sync_once(holder.current(), tick, clock, notifier, failures)
+        wake.clear()
+        if controls.stop.is_set() or controls.reload.is_set():
+            continue
+        notifier.wait(wake, delay)
+    log.info("stopping (%s): no sync in flight", controls.stop_signal or "stop requested")
+    notifier.send("STOPPING=1", "STATUS=stopped")
+    return ExitCode.OK
+
+
+def _sync_once(
+    config: Config, tick: SyncTick, clock: Clock, notifier: Notifier, failures: int
+) -> tuple[float, int]:
+    """One sync; returns (seconds to wait, consecutive failures). Fatal errors propagate."""
+    interval = interval_seconds(config)
+    try:
+        report = tick(config, clock())
+    except CalsyncError as err:
+        if is_fatal(err):
+            notifier.send("STOPPING=1", f"STATUS=stopped: {err.message}"[:200])
+            raise
+        failures += 1
+        delay = backoff_seconds(failures, interval, config.daemon.max_backoff_minutes * 60)
+        kind = "failed (temporary)" if isinstance(err, TransientError) else "failed"
+        log.warning(
+            "sync %s, attempt %d, retrying in %.0f s: %s", kind, failures, delay, err.message
+        )
+        notifier.status(f"sync failed {failures}x, retrying in {delay:.0f} s")
+        return delay, failures
+    if failures:
+        log.info("sync recovered after %d failed attempt(s)", failures)
+    text = describe_report(report)
+    log.info("sync done: %s", text)
+    notifier.status(f"last sync ok: {text}")
+    return interval, 0
+
+
+def describe_report(report: object) -> str:
+    """One short line from a SyncReport, without relying on its exact shape."""
+    summary = getattr(report, "summary", None)
+    if callable(summary):
+        return str(summary())
+    if isinstance(summary, str):
+        return summary
+    counts = []
+    for name in ("created", "updated", "deleted", "skipped", "unchanged"):
+        value = getattr(report, name, None)
+        if value is None:
+            continue
+        number = value if isinstance(value, int) else len(value) if hasattr(value, "__len__") else 0
+        counts.append(f"{number} {name}")
+    return ", ".join(counts) if counts else str(report)[:200]
+
+
+# --- the feed -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """Where the feed's runs come from: SOURCE arguments or an account (as `calsync plan`)."""
+
+    sources: tuple[str, ...] = ()
+    account: str | None = None
+    env: Mapping[str, str] | None = None
+
+
+def feed_links(config: Config, token: str, host: str, port: int) -> tuple[Links, str]:
+    """The feed's links and the week page URL: `[feed] public_url` when set, else host:port."""
+    base = config.feed.public_url or f"http://{_url_host(host)}:{port}"
+    feed = f"{base}/feed/{token}.ics"
+    webcal = "webcal://" + feed.split("://", 1)[1]
+    return Links(feed=feed, webcal=webcal), f"{base}/week/{token}"
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.gethostname()
+    return f"[{host}]" if ":" in host else host
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """One refresh: the feed build, the page bytes, and what the page showed."""
+
+    build: FeedBuild
+    page: bytes
+    plan: Plan
+    classified: tuple[Classified, ...]
+
+
+def plan_for_feed(
+    config: Config, source: FeedSource, now: dt.datetime, record: FeedRecord
+) -> tuple[list[Classified], Plan, dt.datetime]:
+    """Read and plan this week and `config.weeks` ahead. Blocks the feed already served and
+    that have started count as the user's own strength sessions (quota and spacing), so a week
+    never gets extra blocks once one is in the past. Returns (classified, plan, keep_from)."""
+    from calsync import service
+    from calsync.core.classify import classify_all
+    from calsync.core.plan import plan
+
+    tz = config.timezone
+    today = now.astimezone(tz).date()
+    keep_from = dt.datetime.combine(today - dt.timedelta(days=config.feed.past_days), dt.time(), tz)
+    window = service.plan_window(config, today, config.weeks)
+    chosen, account = service.resolve_sources(source.sources, config, source.account)
+    events, problems = service.read_sources(
+        chosen, config, window.read_start, window.read_end, account=account, env=source.env
+    )
+    for problem in problems:
+        log.warning("skipped: %s", problem)
+    classified = list(classify_all(events, config.classify))
+    served = [
+        Classified(
+            Event(
+                uid=s.uid,
+                start=s.block.start,
+                end=s.block.end,
+                summary=s.block.summary,
+                source="the feed record",
+            ),
+            Kind.STRENGTH,
+            "strength block already served by the feed",
+        )
+        for s in frozen_blocks(record, now, keep_from)
+    ]
+    result = plan(classified + served, window.first_day, window.weeks, config.rules, now)
+    return classified, result, keep_from
+
+
+class FeedPublisher:
+    """Plans, renders and publishes the feed and the week page into a `FeedState`."""
+
+    def __init__(self, state: FeedState, source: FeedSource, clock: Clock) -> None:
+        self.state = state
+        self.source = source
+        self.clock = clock
+        self.host = "127.0.0.1"
+        self.port = 0
+        self._lock = threading.Lock()
+
+    def render(self, config: Config, *, save: bool = True) -> FeedOutcome:
+        """Plan and render (I/O: reads the sources, reads and writes the record)."""
+        with self._lock:
+            env = self.source.env or {}
+            directory = state_dir(config, env)
+            record = load_record(directory)
+            now = self.clock()
+            classified, result, keep_from = plan_for_feed(config, self.source, now, record)
+            build = build_feed(result.blocks, record, config, now, keep_from)
+            if save and build.record != record:
+                save_record(directory, build.record)
+            token = load_token(directory)
+            links, _ = feed_links(config, token, self.host, self.port)
+            page = WeekPage(
+                title=config.feed.name,
+                tz=config.timezone,
+                today=now.astimezone(config.timezone).date(),
+                weeks=result.weeks,
+                runs=classified,
+                blocks=[block for _, block in build.served],
+                links=links,
+            )
+            return FeedOutcome(build, render_week_page(page), result, tuple(classified))
+
+    def refresh(self, config: Config) -> FeedOutcome:
+        """Render and publish; the handlers serve the new bytes from the next request on."""
+        outcome = self.render(config)
+        token = load_token(state_dir(config, self.source.env or {}))
+        ics = outcome.build.document
+        page = make_document(outcome.page, HTML_TYPE, None)
+        max_age = min(config.feed.refresh_minutes, 15) * 60
+        self.state.publish(Published(token, ics, page, max_age))
+        blocks = len(outcome.build.served)
+        log.info(
+            "feed ready: %d block%s, ETag %s", blocks, "" if blocks == 1 else "s", ics.identity.etag
+        )
+        return outcome
+
+
+def run_feed_loop(
+    publisher: FeedPublisher,
+    holder: ConfigHolder,
+    controls: Controls,
+    notifier: Notifier | None = None,
+    *,
+    wake: threading.Event | None = None,
+    reload_config: bool = False,
+) -> None:
+    """Replan every interval until stopped; a failure keeps the old feed and backs off.
+
+    With `reload_config` this loop also handles SIGHUP (when it is the main loop, in `serve`);
+    otherwise it replans when woken (the daemon wakes it after its own reload).
+    """
+    wake = wake or controls.wake_event()
+    waiter = notifier or Notifier({})
+    failures = 0
+    while not controls.stop.is_set():
+        config = holder.current()
+        delay = interval_seconds(config) if failures == 0 else _feed_backoff(failures, config)
+        waiter.wait(wake, delay)
+        wake.clear()
+        if controls.stop.is_set():
+            break
+        if reload_config and controls.reload.is_set():
+            controls.reload.clear()
+            log.info("SIGHUP: reloading the configuration")
+            holder.reload()
+        try:
+            publisher.refresh(holder.current())
+            failures = 0
+        except CalsyncError as err:
+            failures += 1
+            log.warning("feed not refreshed, serving the previous one: %s", err.message)
+    log.info("stopping (%s)", controls.stop_signal or "stop requested")
+
+
+def _feed_backoff(failures: int, config: Config) -> float:
+    return backoff_seconds(
+        failures, interval_seconds(config), config.daemon.max_backoff_minutes * 60
+    )
+
+
+def start_feed_thread(
+    publisher: FeedPublisher, holder: ConfigHolder, controls: Controls, wake: threading.Event
+) -> threading.Thread:
+    """The refresher in a background thread (for `calsync daemon --feed`)."""
+    thread = threading.Thread(
+        target=run_feed_loop,
+        args=(publisher, holder, controls),
+        kwargs={"wake": wake},
+        name="calsync-feed-refresh",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+__all__: Sequence[str] = (
+    "ConfigHolder",
+    "Controls",
+    "FeedPublisher",
+    "FeedSource",
+    "Notifier",
+    "backoff_seconds",
+    "feed_links",
+    "run_daemon",
+    "run_feed_loop",
+    "signal_handlers",
+)

@@ -1,0 +1,165 @@
+"""The feed server's HTTP behaviour, over real sockets on 127.0.0.1 (server in a thread)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import http.client
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from calsync import feed
+from calsync.adapters.feed_server import FeedServer
+from calsync.adapters.feed_server import FeedState
+from calsync.adapters.feed_server import Published
+
+TOKEN = "Zq3kT0nX1bE8wY5pL2aR7c"
+NOW = dt.datetime(2026, 11, 30, 6, 0, 0, tzinfo=dt.UTC)
+ICS = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//calsync//test//EN\r\n"
+    "X-WR-CALNAME:Strength\r\nEND:VCALENDAR\r\n"
+).encode()
+PAGE = b"<!DOCTYPE html><html><body>week</body></html>"
+
+
+@pytest.fixture(scope="module")
+def _running() -> Iterator[tuple[FeedServer, FeedState]]:
+    state = FeedState()
+    running = FeedServer(state, "127.0.0.1", 0, lambda: NOW).start()
+    yield running, state
+    running.stop()
+
+
+@pytest.fixture
+def server(_running: tuple[FeedServer, FeedState]) -> tuple[FeedServer, FeedState]:
+    """The module's server, with nothing published yet."""
+    running, state = _running
+    state.withdraw()
+    return running, state
+
+
+@pytest.fixture
+def published(server: tuple[FeedServer, FeedState]) -> FeedServer:
+    running, state = server
+    ics = feed.make_document(ICS, feed.ICS_TYPE, NOW - dt.timedelta(hours=1))
+    page = feed.make_document(PAGE, feed.HTML_TYPE)
+    state.publish(Published(TOKEN, ics, page))
+    return running
+
+
+def request(
+    srv: FeedServer, path: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    try:
+        conn.request(method, path, headers=headers or {})
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        conn.close()
+
+
+def test_feed_is_served_with_calendar_type_etag_and_last_modified(published):
+    status, headers, body = request(published, f"/feed/{TOKEN}.ics")
+    assert status == 200
+    assert body == ICS
+    assert headers["content-type"] == "text/calendar; charset=utf-8"
+    assert headers["etag"] == feed.etag_of(ICS)
+    assert headers["last-modified"] == feed.http_date(NOW - dt.timedelta(hours=1))
+    assert "max-age" in headers["cache-control"]
+    assert headers["vary"] == "Accept-Encoding"
+
+
+def test_if_none_match_gives_304_without_body(published):
+    etag = request(published, f"/feed/{TOKEN}.ics")[1]["etag"]
+    for value in (etag, f"W/{etag}", f'"nope", {etag}', "*"):
+        status, headers, body = request(
+            published, f"/feed/{TOKEN}.ics", headers={"If-None-Match": value}
+        )
+        assert (status, body) == (304, b""), value
+        assert headers["etag"] == etag
+
+
+def test_if_modified_since_gives_304_and_garbage_gives_200(published):
+    last = request(published, f"/feed/{TOKEN}.ics")[1]["last-modified"]
+    path = f"/feed/{TOKEN}.ics"
+    assert request(published, path, headers={"If-Modified-Since": last})[0] == 304
+    assert request(published, path, headers={"If-Modified-Since": "yesterday-ish"})[0] == 200
+    older = feed.http_date(NOW - dt.timedelta(days=1))
+    assert request(published, path, headers={"If-Modified-Since": older})[0] == 200
+    # If-None-Match wins: a stale ETag with a fresh date is a full response.
+    both = {"If-None-Match": '"stale"', "If-Modified-Since": last}
+    assert request(published, path, headers=both)[0] == 200
+
+
+def test_head_has_the_headers_and_no_body(published):
+    _, get_headers, _ = request(published, f"/feed/{TOKEN}.ics")
+    status, headers, body = request(published, f"/feed/{TOKEN}.ics", "HEAD")
+    assert (status, body) == (200, b"")
+    assert headers["etag"] == get_headers["etag"]
+    assert headers["content-length"] == str(len(ICS))
+
+
+def test_gzip_when_asked_with_its_own_etag(published):
+    status, headers, body = request(
+        published, f"/feed/{TOKEN}.ics", headers={"Accept-Encoding": "gzip"}
+    )
+    assert status == 200
+    assert headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == ICS
+    assert headers["etag"] != feed.etag_of(ICS)
+    again = {"Accept-Encoding": "gzip", "If-None-Match": headers["etag"]}
+    assert request(published, f"/feed/{TOKEN}.ics", headers=again)[0] == 304
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feed/wrongtoken0000000000000.ics",
+        f"/feed/{TOKEN[:-1]}.ics",
+        f"/feed/{TOKEN}x.ics",
+        "/",
+        "/feed/",
+        f"/{TOKEN}.ics",
+        f"/feed/{TOKEN}.ics/../x",
+    ],
+)
+def test_wrong_token_or_path_is_404(published, path):
+    status, _, body = request(published, path)
+    assert status == 404
+    assert TOKEN.encode() not in body
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PROPFIND", "OPTIONS"])
+def test_other_methods_are_405_with_allow(published, method):
+    status, headers, _ = request(published, f"/feed/{TOKEN}.ics", method)
+    assert status == 405
+    assert headers["allow"] == "GET, HEAD"
+
+
+def test_week_page_is_behind_the_same_token(published):
+    for path in (f"/week/{TOKEN}", f"/feed/{TOKEN}.html"):
+        status, headers, body = request(published, path)
+        assert status == 200
+        assert headers["content-type"] == "text/html; charset=utf-8"
+        assert "default-src 'none'" in headers["content-security-policy"]
+        assert body == PAGE
+    assert request(published, "/week/not-the-token-at-all000")[0] == 404
+
+
+def test_503_until_the_first_plan_is_ready(server):
+    running, _ = server
+    status, headers, _ = request(running, f"/feed/{TOKEN}.ics")
+    assert status == 503
+    assert "retry-after" in headers
+
+
+def test_the_token_never_reaches_the_logs(published, caplog):
+    with caplog.at_level(logging.DEBUG, logger="calsync"):
+        request(published, f"/feed/{TOKEN}.ics")
+        request(published, "/feed/wrong.ics", "POST")
+    assert caplog.records, "the request was not logged at all"
+    assert TOKEN not in caplog.text

@@ -1,0 +1,133 @@
+"""Every systemd unit passes `systemd-analyze verify` with no output at all (STYLE §2.9, §2.15).
+
+`verify` only warns (exit 0) on a value it cannot parse, and fails when the ExecStart binary is
+missing, so: any output is a failure, system units get ExecStart pointed at the installed
+script, and user units get a HOME whose `.local/bin/calsync` links to it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SYSTEM = sorted((ROOT / "systemd").glob("*.service")) + sorted((ROOT / "systemd").glob("*.timer"))
+USER = sorted((ROOT / "systemd" / "user").glob("*.service")) + sorted(
+    (ROOT / "systemd" / "user").glob("*.timer")
+)
+ANALYZE = shutil.which("systemd-analyze")
+INSTALLED = Path(sys.executable).with_name("calsync")
+SYSTEM_EXEC = "/usr/local/bin/calsync"
+
+needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed")
+
+
+def units(paths: list[Path]) -> dict[str, configparser.ConfigParser]:
+    out = {}
+    for path in paths:
+        parser = configparser.ConfigParser(strict=False, interpolation=None)
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        parser.read(path)
+        out[path.name] = parser
+    return out
+
+
+def verify(files: list[Path], env: dict[str, str], *, user: bool) -> str:
+    assert ANALYZE is not None
+    args = [ANALYZE, *(["--user"] if user else []), "verify", *map(str, files)]
+    done = subprocess.run(
+        args, capture_output=True, text=True, env=env, timeout=60, cwd=files[0].parent
+    )
+    return (done.stdout + done.stderr).strip() + (
+        "" if done.returncode == 0 else f" rc={done.returncode}"
+    )
+
+
+def test_every_unit_is_shipped():
+    names = {p.name for p in SYSTEM}
+    assert names == {
+        "calsync.service",
+        "calsync.timer",
+        "calsync-daemon.service",
+        "calsync-feed.service",
+    }
+    assert {p.name for p in USER} == names
+
+
+@needs_analyze
+def test_system_units_verify_cleanly(tmp_path):
+    assert INSTALLED.exists(), f"calsync is not installed next to {sys.executable}"
+    copies = []
+    for unit in SYSTEM:
+        copy = tmp_path / unit.name
+        copy.write_text(unit.read_text().replace(SYSTEM_EXEC, str(INSTALLED)))
+        copies.append(copy)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    assert verify(copies, env, user=False) == ""
+
+
+@needs_analyze
+def test_user_units_verify_cleanly(tmp_path):
+    home = tmp_path / "home"
+    (home / ".local" / "bin").mkdir(parents=True)
+    (home / ".local" / "bin" / "calsync").symlink_to(INSTALLED)
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "XDG_RUNTIME_DIR": str(runtime),
+    }
+    assert verify(USER, env, user=True) == ""
+
+
+@needs_analyze
+def test_verify_would_catch_a_bad_value(tmp_path):
+    """The check itself works: a value systemd cannot parse produces output."""
+    unit = tmp_path / "calsync.service"
+    text = SYSTEM[0].parent.joinpath("calsync.service").read_text()
+    unit.write_text(text.replace(SYSTEM_EXEC, str(INSTALLED)) + "RestartPreventExitStatus=2 nope\n")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    assert "nope" in verify([unit], env, user=False)
+
+
+def test_services_do_not_restart_on_config_auth_usage_or_refusal():
+    for name, unit in {**units(SYSTEM), **{f"user/{k}": v for k, v in units(USER).items()}}.items():
+        if "daemon" in name or "feed" in name:
+            assert unit["Service"]["RestartPreventExitStatus"].split() == ["2", "3", "77", "78"], (
+                name
+            )
+            assert unit["Service"]["Restart"] == "on-failure", name
+            assert unit["Service"]["Type"] == "notify", name
+
+
+def test_system_units_are_hardened_and_get_the_password_as_a_credential():
+    for name, unit in units([p for p in SYSTEM if p.suffix == ".service"]).items():
+        service = unit["Service"]
+        for key, value in {
+            "DynamicUser": "yes",
+            "StateDirectory": "calsync",
+            "ProtectSystem": "strict",
+            "ProtectHome": "yes",
+            "PrivateTmp": "yes",
+            "NoNewPrivileges": "yes",
+            "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX",
+            "LoadCredential": "home:/etc/calsync/home.password",
+        }.items():
+            assert service.get(key) == value, f"{name}: {key}"
+        assert service["ExecStart"].startswith(SYSTEM_EXEC), name
+
+
+def test_the_timer_starts_the_oneshot_sync():
+    timer = units([ROOT / "systemd" / "calsync.timer"])["calsync.timer"]
+    service = units([ROOT / "systemd" / "calsync.service"])["calsync.service"]
+    assert service["Service"]["Type"] == "oneshot"
+    assert service["Service"]["ExecStart"].split()[-1] == "sync"
+    assert timer["Install"]["WantedBy"] == "timers.target"
+    assert "OnUnitActiveSec" in timer["Timer"]
