@@ -116,12 +116,13 @@ def read_sources(
 def _read_account(
     config: Config, name: str, start: dt.datetime, end: dt.datetime, env: Mapping[str, str]
 ) -> tuple[list[Event], list[Problem]]:
-    from calsync.adapters.caldav_store import CaldavStore
-    from calsync.credentials import resolve_credentials
+    from calsync.adapters.caldav_store import open_store
 
     account = config.account(name)
-    store = CaldavStore(account, resolve_credentials(account, env))
-    return store.read_events(start=start, end=end, tz=config.timezone)
+    with open_store(account, env) as store:
+        return store.read_events(
+            account.runs, account.busy, account.target, start, end, config.timezone
+        )
 
 
 def plan_events(
