@@ -266,7 +266,7 @@ def run_daemon(
     while not controls.stop.is_set():
         if controls.reload.is_set():
             controls.reload.clear()
-            notifier.send("RELOADING=1")
+            notifier.send("RELOADING=1", f"MONOTONIC_USEC={time.monotonic_ns() // 1000}")
             log.info("SIGHUP: reloading the configuration")
             holder.reload()
             if on_reload is not None:
@@ -275,7 +275,11 @@ def run_daemon(
         notifier.ping(force=True)
         delay, failures = _sync_once(holder.current(), tick, clock, notifier, failures)
         wake.clear()
-        if controls.stop.is_set() or controls.reload.is_set():
+        if controls.stop.is_set():
+            why = controls.stop_signal or "stop requested"
+            log.info("%s during a sync: the sync finished its writes first", why)
+            break
+        if controls.reload.is_set():
             continue
         notifier.wait(wake, delay)
     log.info("stopping (%s): no sync in flight", controls.stop_signal or "stop requested")
@@ -288,6 +292,7 @@ def _sync_once(
 ) -> tuple[float, int]:
     """One sync; returns (seconds to wait, consecutive failures). Fatal errors propagate."""
     interval = interval_seconds(config)
+    log.info("sync started")
     try:
         report = tick(config, clock())
     except CalsyncError as err:
@@ -310,8 +315,25 @@ def _sync_once(
     return interval, 0
 
 
+PAST = {
+    "create": "created",
+    "move": "moved",
+    "update": "updated",
+    "keep": "kept",
+    "remove": "removed",
+    "skip": "skipped",
+}
+
+
 def describe_report(report: object) -> str:
-    """One short line from a SyncReport, without relying on its exact shape."""
+    """One short line from a SyncReport (`counts()`: "8 created, 2 kept"), without relying on
+    its exact shape; never event descriptions."""
+    counter = getattr(report, "counts", None)
+    if callable(counter):
+        counted = counter()
+        if isinstance(counted, Mapping):
+            parts = [f"{n} {PAST.get(str(k), str(k))}" for k, n in counted.items() if n]
+            return ", ".join(parts) or "nothing to do"
     summary = getattr(report, "summary", None)
     if callable(summary):
         return str(summary())

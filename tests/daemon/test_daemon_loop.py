@@ -60,7 +60,7 @@ def test_which_errors_stop_the_daemon(error, fatal):
 
 
 class Ticks:
-    """A stand-in sync: fails with the given errors first, then succeeds; stops after `stop_after`."""
+    """A stand-in sync: fails with the given errors, then succeeds; stops after `stop_after`."""
 
     def __init__(self, controls: daemon.Controls, errors: list[Exception], stop_after: int) -> None:
         self.controls = controls
@@ -182,3 +182,13 @@ def test_feed_links_use_public_url_and_stay_short():
     links, _ = daemon.feed_links(public, token, "127.0.0.1", 8765)
     assert links.webcal == f"webcal://cal.example.org/feed/{token}.ics"
     assert len(links.webcal) <= 256
+
+
+class Report:
+    def counts(self) -> dict[str, int]:
+        return {"create": 8, "move": 1, "keep": 0, "remove": 0}
+
+
+def test_a_sync_report_is_described_in_one_short_line():
+    assert daemon.describe_report(Report()) == "8 created, 1 moved"
+    assert daemon.describe_report("3 created") == "3 created"

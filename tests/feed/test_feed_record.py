@@ -166,3 +166,24 @@ def test_gzip_variant_is_deterministic_and_has_its_own_etag():
     assert a == b
     assert a.gzipped.etag != a.identity.etag
     assert gzip.decompress(a.gzipped.body) == a.identity.body
+
+
+def test_build_feed_same_plan_same_bytes_later_and_moved_block_raises_sequence():
+    import icalendar
+
+    from calsync.config import parse_config
+
+    config = parse_config({"timezone": "Europe/Berlin"}, "test", BERLIN)
+    plan = [block(THU, 8), block(dt.date(2026, 12, 5), 9, "2026-W49/2")]
+    first = feed.build_feed(plan, FeedRecord(), config, NOW, KEEP_FROM)
+    later = NOW + dt.timedelta(hours=5)
+    again = feed.build_feed(plan, first.record, config, later, KEEP_FROM)
+    assert again.document == first.document  # same bytes, ETag and Last-Modified
+    moved = [block(THU, 12), plan[1]]
+    after = feed.build_feed(moved, again.record, config, later, KEEP_FROM)
+    assert after.document.last_modified > first.document.last_modified  # type: ignore[operator]
+    cal = icalendar.Calendar.from_ical(after.document.identity.body)
+    sequences = {str(e["UID"]): int(e["SEQUENCE"]) for e in cal.walk("VEVENT")}
+    assert sequences == {"2026-W49-1@feed.calsync": 1, "2026-W49-2@feed.calsync": 0}
+    stamps = {e["DTSTAMP"].to_ical() for e in cal.walk("VEVENT")}
+    assert stamps == {b"20261130T040000Z"}  # DTSTAMP = when the move was first served (`later`)

@@ -18,9 +18,9 @@ from calsync.adapters.feed_server import Published
 TOKEN = "Zq3kT0nX1bE8wY5pL2aR7c"
 NOW = dt.datetime(2026, 11, 30, 6, 0, 0, tzinfo=dt.UTC)
 ICS = (
-    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//calsync//test//EN\r\n"
-    "X-WR-CALNAME:Strength\r\nEND:VCALENDAR\r\n"
-).encode()
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//calsync//test//EN\r\n"
+    b"X-WR-CALNAME:Strength\r\nEND:VCALENDAR\r\n"
+)
 PAGE = b"<!DOCTYPE html><html><body>week</body></html>"
 
 

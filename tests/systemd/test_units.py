@@ -131,3 +131,24 @@ def test_the_timer_starts_the_oneshot_sync():
     assert service["Service"]["ExecStart"].split()[-1] == "sync"
     assert timer["Install"]["WantedBy"] == "timers.target"
     assert "OnUnitActiveSec" in timer["Timer"]
+
+
+def test_state_lands_where_calsync_and_a_shell_look_for_it():
+    """System units: /var/lib/calsync ($STATE_DIRECTORY, and XDG_STATE_HOME for code that only
+    knows XDG). User units: no StateDirectory= (systemd 252 puts it under ~/.config), so the
+    service and `calsync feed-url` in a shell share ~/.local/state/calsync."""
+    for path in SYSTEM:
+        if path.suffix == ".service":
+            assert "Environment=XDG_STATE_HOME=/var/lib\n" in path.read_text(), path.name
+    for path in USER:
+        settings = [line for line in path.read_text().splitlines() if not line.startswith("#")]
+        assert not [line for line in settings if line.startswith("StateDirectory")], path.name
+
+
+def test_credentials_and_notify_settings():
+    for name, unit in units([p for p in SYSTEM if p.suffix == ".service"]).items():
+        assert unit["Service"]["LoadCredential"].startswith("home:"), name
+    for name, unit in {**units(SYSTEM), **units(USER)}.items():
+        if name in ("calsync-daemon.service", "calsync-feed.service"):
+            assert unit["Service"]["NotifyAccess"] == "main", name
+            assert unit["Service"]["ExecReload"] == "/bin/kill -HUP $MAINPID", name
