@@ -1,0 +1,100 @@
+"""Calendar files on disk: an `.ics` file, or a folder of them (vdirsyncer / Radicale layout).
+
+A missing path is an error (`SourceNotFoundError`), and so is a file given by name that is not
+iCalendar at all (`CalendarDataError`). Inside a folder, one file per event, a broken or foreign
+`.ics` file is only a `Problem`: the other files still count. Hidden files and files that do not
+end in `.ics` are skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from calsync import ical
+from calsync.errors import CalendarDataError
+from calsync.errors import SourceNotFoundError
+from calsync.model import Event
+from calsync.model import Problem
+
+
+def load_events(
+    paths: Sequence[str],
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    tz: dt.tzinfo,
+    runs_source: bool = True,
+) -> tuple[list[Event], list[Problem]]:
+    """Occurrences in `[start, end)` from every file and folder in `paths`, and the problems."""
+    events: list[Event] = []
+    problems: list[Problem] = []
+    for name in paths:
+        path = Path(name).expanduser()
+        if path.is_dir():
+            found, bad = _load_folder(path, start, end, tz, runs_source)
+        elif path.is_file():
+            found, bad = ical.parse_events(
+                _read(path), source=str(path), start=start, end=end, tz=tz, runs_source=runs_source
+            )
+        else:
+            raise SourceNotFoundError(
+                f"calendar file not found: {name}",
+                hint="check the path, or export the calendar as .ics first",
+            )
+        events += found
+        problems += bad
+    events.sort(key=lambda e: (e.start, e.uid, e.recurrence_id or ""))
+    return events, problems
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SourceNotFoundError(
+            f"cannot read calendar file {path}: {exc.strerror or exc}",
+            hint="check that the file exists and that you may read it",
+        ) from None
+
+
+def _calendar_files(folder: Path) -> list[Path]:
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise SourceNotFoundError(
+            f"cannot read calendar folder {folder}: {exc.strerror or exc}",
+            hint="check that the folder exists and that you may read it",
+        ) from None
+    return [
+        p
+        for p in entries
+        if not p.name.startswith(".") and p.suffix.lower() == ".ics" and p.is_file()
+    ]
+
+
+def _load_folder(
+    folder: Path, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo, runs_source: bool
+) -> tuple[list[Event], list[Problem]]:
+    events: list[Event] = []
+    problems: list[Problem] = []
+    for path in _calendar_files(folder):
+        try:
+            found, bad = ical.parse_events(
+                path.read_bytes(),
+                source=str(path),
+                start=start,
+                end=end,
+                tz=tz,
+                runs_source=runs_source,
+            )
+        except CalendarDataError:
+            problems.append(Problem(str(path), None, "not an iCalendar file: skipped"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(str(path), None, f"cannot read: {exc.strerror or exc}"))
+            continue
+        events += found
+        problems += bad
+    return events, problems
