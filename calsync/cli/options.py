@@ -68,12 +68,38 @@ def account_option(f: F) -> F:
     )(f)
 
 
+def _set_now(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date-time like 2026-11-30T07:00"
+        ) from None
+    app = ctx.find_object(AppContext)
+    if app is not None:
+        app.now = when if when.tzinfo else when.replace(tzinfo=app.config().timezone)
+
+
+def now_option(f: F) -> F:
+    """`--now DATETIME` after the command name too (`calsync plan --now 2026-11-30T06:00`)."""
+    return click.option(
+        "--now",
+        metavar="DATETIME",
+        expose_value=False,
+        callback=_set_now,
+        help="Pretend it is this time (overrides the global --now).",
+    )(f)
+
+
 def sources_argument(f: F) -> F:
     return click.argument("sources", nargs=-1, metavar="[SOURCE]...")(f)
 
 
 def shared_plan_options(f: F) -> F:
-    """SOURCE..., --from, --weeks, --account, --config: what every planning command takes."""
-    for decorate in (config_option, account_option, weeks_option, from_option, sources_argument):
+    """SOURCE..., --from, --weeks, --account, --config, --now: what every planning command
+    takes."""
+    for decorate in (now_option, config_option, account_option, weeks_option, from_option, sources_argument):
         f = decorate(f)
     return f

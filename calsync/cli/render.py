@@ -86,12 +86,18 @@ def plan_ics(outcome: PlanOutcome, config: Config, now: dt.datetime) -> str:
     from calsync import ical
 
     stamp = now.astimezone(dt.UTC).replace(microsecond=0)
+    blocks = outcome.plan.blocks
+    # Marked as calsync's own, so a calendar that later holds them plans the same weeks again.
+    props = {
+        ical.default_uid(b.slot): {"MANAGED": "1", "WEEK": b.week, "SLOT": b.slot} for b in blocks
+    }
     data = ical.render_calendar(
-        outcome.plan.blocks,
+        blocks,
         dtstamp=stamp,
         tz=config.timezone,
         name=config.feed.name,
         transparent=config.sync.transparent,
+        props=props,
     )
     return data.decode("utf-8")
 

@@ -1,0 +1,108 @@
+"""`calsync sync`: write the planned strength blocks to the account's CalDAV target calendar."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import click
+
+from calsync.cli.context import AppContext
+from calsync.cli.options import config_option
+
+if TYPE_CHECKING:
+    from calsync.sync import SyncAction
+    from calsync.sync import SyncReport
+
+MAX_WARNINGS = 10  # warning lines shown under the table; JSON has them all
+
+EPILOG = """
+Only blocks calsync wrote (marked X-CALSYNC-MANAGED) are ever created, moved or removed; your own
+events are never changed. A block you move stays where you put it, a block you delete is not
+recreated for that week, and a block whose title or description you edit is left alone.
+Exit codes: 0 done, 3 refused by a safety check (see --force), 75 another sync is running or the
+calendar changed meanwhile (retry), 77 credentials refused, 78 configuration, 69 server
+unreachable.
+"""
+
+
+@click.command(name="sync", epilog=EPILOG)
+@config_option
+@click.option("--account", "account_name", metavar="NAME", help="The account to sync.")
+@click.option("--dry-run", is_flag=True, help="Show the reconciliation; change nothing.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Go ahead although a safety check objects (many removals, a calendar gone empty).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for machines.",
+)
+@click.pass_obj
+def command(
+    app: AppContext, account_name: str | None, dry_run: bool, force: bool, fmt: str
+) -> None:
+    """Place, move and remove strength blocks in the target calendar."""
+    from calsync.sync import sync_once
+
+    config = app.config()
+    report = sync_once(config, account_name, app.now, env=app.env, dry_run=dry_run, force=force)
+    if fmt == "json":
+        app.out(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        app.out(render_table(report, config.timezone))
+        shown = report.warnings[:MAX_WARNINGS]
+        for warning in shown:
+            app.err(f"calsync: warning: {warning}")
+        if len(report.warnings) > len(shown):
+            more = len(report.warnings) - len(shown)
+            app.err(f"calsync: warning: … and {more} more (--format json lists them all)")
+
+
+def render_table(report: SyncReport, tz: object) -> str:
+    """The one-screen summary: counts, then one line per block, week by week."""
+    import datetime as dt
+
+    zone = tz if isinstance(tz, dt.tzinfo) else dt.UTC
+    counts = report.counts()
+    head = "dry run, nothing written: " if report.dry_run else ""
+    labels = (
+        ("create", "created", "to create"),
+        ("move", "moved", "to move"),
+        ("update", "updated", "to update"),
+        ("remove", "removed", "to remove"),
+        ("keep", "kept", "kept"),
+        ("skip", "skipped", "skipped"),
+    )
+    summary = ", ".join(
+        f"{counts[key]} {future if report.dry_run else past}" for key, past, future in labels
+    )
+    lines = [
+        f"account {report.account!r} → calendar {report.target!r}, "
+        f"{report.first_day:%d %b} – {report.last_day:%d %b %Y}",
+        f"{head}{summary}; {report.requests} requests",
+    ]
+    weeks = {w.week: w for w in report.weeks}
+    by_week: dict[str, list[SyncAction]] = {}
+    for action in report.actions:
+        by_week.setdefault(action.week, []).append(action)
+    for week in sorted(set(weeks) | set(by_week)):
+        info = weeks.get(week)
+        placed = f" ({info.placed} of {info.wanted} sessions)" if info else ""
+        lines.append(f"{week}{placed}")
+        if info:
+            lines += [f"  note: {w}" for w in info.warnings]
+        for action in by_week.get(week, []):
+            when = action.start or action.old_start
+            where = f"{when.astimezone(zone):%a %d %b %H:%M}" if when else "-"
+            if action.kind == "move" and action.old_start is not None:
+                where = f"{action.old_start.astimezone(zone):%a %d %b %H:%M} → {where}"
+            lines.append(f"  {action.kind:<7} {where:<14}  {action.summary}  ({action.reason})")
+    if not report.actions and not report.weeks:
+        lines.append("  nothing planned in this window")
+    return "\n".join(lines)
