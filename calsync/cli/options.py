@@ -100,6 +100,13 @@ def sources_argument(f: F) -> F:
 def shared_plan_options(f: F) -> F:
     """SOURCE..., --from, --weeks, --account, --config, --now: what every planning command
     takes."""
-    for decorate in (now_option, config_option, account_option, weeks_option, from_option, sources_argument):
+    for decorate in (
+        now_option,
+        config_option,
+        account_option,
+        weeks_option,
+        from_option,
+        sources_argument,
+    ):
         f = decorate(f)
     return f
