@@ -404,7 +404,7 @@ def plan_for_feed(
         chosen, config, window.read_start, window.read_end, account=account, env=source.env
     )
     for problem in problems:
-        log.warning("skipped: %s", problem)
+        log.warning("%s", problem)
     classified = list(classify_all(events, config.classify))
     served = [
         Classified(

@@ -151,8 +151,6 @@ def plan_sources(
     events, problems = read_sources(
         chosen, config, window.read_start, window.read_end, account=account, env=env
     )
-    for problem in problems:
-        log.warning("skipped: %s", problem)
     classified, result = plan_events(events, config, window, now)
     inside = tuple(c for c in classified if _in_window(c.event, window, config))
     names = tuple(_source_name(s) for s in chosen)

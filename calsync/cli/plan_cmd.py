@@ -127,7 +127,7 @@ def _plan(
 
 def _report_problems(app: AppContext, outcome: PlanOutcome) -> None:
     for problem in outcome.problems:
-        app.err(f"calsync: warning: skipped {problem}")
+        app.err(f"calsync: warning: {problem}")
     if outcome.problems:
         n = len(outcome.problems)
         app.err(f"calsync: {n} broken event{'s' if n != 1 else ''} skipped; the rest was planned")
