@@ -9,6 +9,7 @@ import click
 
 from calsync.cli.context import AppContext
 from calsync.cli.options import config_option
+from calsync.cli.options import now_option
 
 if TYPE_CHECKING:
     from calsync.sync import SyncAction
@@ -28,6 +29,7 @@ unreachable.
 
 @click.command(name="sync", epilog=EPILOG)
 @config_option
+@now_option
 @click.option("--account", "account_name", metavar="NAME", help="The account to sync.")
 @click.option("--dry-run", is_flag=True, help="Show the reconciliation; change nothing.")
 @click.option(

@@ -1,0 +1,338 @@
+"""The local sync state: one SQLite file, per account, for what the calendar cannot remember.
+
+What is kept (everything can be rebuilt from the server; the file is a cache plus a memory):
+  - calendars: display name -> URL, so a no-change sync skips discovery;
+  - collections: per calendar URL, the RFC 6578 sync token and the window the cache covers;
+  - objects: the cached objects of each calendar (href, ETag, the occurrences they give inside
+    the cached window as JSON; raw data only for the target calendar, to update blocks);
+  - blocks: the managed blocks calsync wrote (UID, href, week), to notice a user's deletion;
+  - deleted: (UID, week) of blocks the user deleted: not recreated for that week;
+  - retired: UIDs calsync used once; never reused (Nextcloud's trash bin rejects them).
+
+Writes happen inside transactions (`with state.transaction():`), so a crash leaves the file as it
+was before. A file that cannot be opened as this schema is moved aside (`*.corrupt`) and a fresh
+one started, with a warning: the server is then read again and existing blocks are adopted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from calsync.model import Event
+
+SCHEMA_VERSION = 1
+FILE_NAME = "state.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS calendars (
+    account TEXT NOT NULL, name TEXT NOT NULL, url TEXT NOT NULL,
+    PRIMARY KEY (account, name));
+CREATE TABLE IF NOT EXISTS collections (
+    account TEXT NOT NULL, url TEXT NOT NULL, role TEXT NOT NULL, tz TEXT NOT NULL,
+    token TEXT, cache_start TEXT NOT NULL, cache_end TEXT NOT NULL,
+    PRIMARY KEY (account, url));
+CREATE TABLE IF NOT EXISTS objects (
+    account TEXT NOT NULL, url TEXT NOT NULL, href TEXT NOT NULL, etag TEXT,
+    data BLOB, events TEXT NOT NULL,
+    PRIMARY KEY (account, url, href));
+CREATE TABLE IF NOT EXISTS blocks (
+    account TEXT NOT NULL, uid TEXT NOT NULL, href TEXT NOT NULL, week TEXT NOT NULL,
+    slot TEXT NOT NULL, start TEXT NOT NULL,
+    PRIMARY KEY (account, uid));
+CREATE TABLE IF NOT EXISTS deleted (
+    account TEXT NOT NULL, uid TEXT NOT NULL, week TEXT NOT NULL,
+    PRIMARY KEY (account, uid));
+CREATE TABLE IF NOT EXISTS retired (
+    account TEXT NOT NULL, uid TEXT NOT NULL,
+    PRIMARY KEY (account, uid));
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """What the state remembers of one calendar."""
+
+    url: str
+    role: str  # "runs", "busy" or "target"
+    tz: str
+    token: str | None
+    cache_start: dt.datetime
+    cache_end: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CachedObject:
+    """One cached calendar object: its occurrences in the cached window."""
+
+    href: str
+    etag: str | None
+    data: bytes | None  # kept for the target calendar only
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRecord:
+    """A managed block calsync wrote and believes is on the server."""
+
+    uid: str
+    href: str
+    week: str
+    slot: str
+    start: dt.datetime
+
+
+def default_state_dir(env: Mapping[str, str], configured: str | None) -> Path:
+    """`[sync] state_dir`, else $XDG_STATE_HOME/calsync, else ~/.local/state/calsync."""
+    if configured:
+        return Path(configured).expanduser()
+    base = env.get("XDG_STATE_HOME")
+    if base:
+        return Path(base) / "calsync"
+    home = env.get("HOME") or str(Path("~").expanduser())
+    return Path(home) / ".local" / "state" / "calsync"
+
+
+class State:
+    """The SQLite state file. Open with `State.open(folder)`; close when done."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, warnings: list[str]) -> None:
+        self._conn = conn
+        self.path = path
+        self.warnings = warnings  # e.g. "state file was corrupt: rebuilt from the server"
+
+    @classmethod
+    def open(cls, folder: Path) -> State:
+        """Open (or create) the state in `folder`; a corrupt file is set aside and rebuilt."""
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / FILE_NAME
+        warnings: list[str] = []
+        try:
+            conn = _connect(path)
+        except sqlite3.DatabaseError as exc:
+            aside = path.with_name(path.name + ".corrupt")
+            with contextlib.suppress(OSError):
+                path.replace(aside)
+            for extra in ("-wal", "-shm", "-journal"):
+                with contextlib.suppress(OSError):
+                    path.with_name(path.name + extra).unlink()
+            warnings.append(
+                f"the sync state {path} could not be read ({exc}); it was moved to "
+                f"{aside.name} and is rebuilt from the server (existing blocks are adopted)"
+            )
+            conn = _connect(path)
+        return cls(conn, path, warnings)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside is written together, or not at all."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[None]:
+        """Changes inside are seen inside, then thrown away (a dry run)."""
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("ROLLBACK")
+
+    # -- calendars --------------------------------------------------------------------------
+
+    def calendar_url(self, account: str, name: str) -> str | None:
+        row = self._one("SELECT url FROM calendars WHERE account=? AND name=?", account, name)
+        return str(row[0]) if row else None
+
+    def remember_calendar(self, account: str, name: str, url: str) -> None:
+        self._run("INSERT OR REPLACE INTO calendars VALUES (?,?,?)", account, name, url)
+
+    def forget_calendars(self, account: str) -> None:
+        self._run("DELETE FROM calendars WHERE account=?", account)
+
+    # -- collections and cached objects -------------------------------------------------------
+
+    def collection(self, account: str, url: str) -> Collection | None:
+        row = self._one(
+            "SELECT role, tz, token, cache_start, cache_end FROM collections "
+            "WHERE account=? AND url=?",
+            account,
+            url,
+        )
+        if row is None:
+            return None
+        role, tz, token, start, end = row
+        return Collection(
+            url, role, tz, token, dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end)
+        )
+
+    def save_collection(self, account: str, collection: Collection) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO collections VALUES (?,?,?,?,?,?,?)",
+            account,
+            collection.url,
+            collection.role,
+            collection.tz,
+            collection.token,
+            collection.cache_start.isoformat(),
+            collection.cache_end.isoformat(),
+        )
+
+    def objects(self, account: str, url: str) -> list[CachedObject]:
+        rows = self._conn.execute(
+            "SELECT href, etag, data, events FROM objects WHERE account=? AND url=? ORDER BY href",
+            (account, url),
+        ).fetchall()
+        return [
+            CachedObject(href, etag, bytes(data) if data is not None else None, _events(events))
+            for href, etag, data, events in rows
+        ]
+
+    def clear_objects(self, account: str, url: str) -> None:
+        self._run("DELETE FROM objects WHERE account=? AND url=?", account, url)
+
+    def put_object(self, account: str, url: str, obj: CachedObject) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?)",
+            account,
+            url,
+            obj.href,
+            obj.etag,
+            obj.data,
+            json.dumps([event_to_json(e) for e in obj.events], ensure_ascii=False),
+        )
+
+    def drop_object(self, account: str, url: str, href: str) -> None:
+        self._run("DELETE FROM objects WHERE account=? AND url=? AND href=?", account, url, href)
+
+    # -- blocks, deletions, retired UIDs ------------------------------------------------------
+
+    def blocks(self, account: str) -> list[BlockRecord]:
+        rows = self._conn.execute(
+            "SELECT uid, href, week, slot, start FROM blocks WHERE account=? ORDER BY start, uid",
+            (account,),
+        ).fetchall()
+        return [BlockRecord(u, h, w, s, dt.datetime.fromisoformat(t)) for u, h, w, s, t in rows]
+
+    def put_block(self, account: str, block: BlockRecord) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO blocks VALUES (?,?,?,?,?,?)",
+            account,
+            block.uid,
+            block.href,
+            block.week,
+            block.slot,
+            block.start.isoformat(),
+        )
+        self._run("INSERT OR IGNORE INTO retired VALUES (?,?)", account, block.uid)
+
+    def drop_block(self, account: str, uid: str) -> None:
+        self._run("DELETE FROM blocks WHERE account=? AND uid=?", account, uid)
+
+    def record_deletion(self, account: str, uid: str, week: str) -> None:
+        """The user deleted this block: not recreated for its week; its UID never reused."""
+        self._run("INSERT OR REPLACE INTO deleted VALUES (?,?,?)", account, uid, week)
+        self._run("INSERT OR IGNORE INTO retired VALUES (?,?)", account, uid)
+        self.drop_block(account, uid)
+
+    def deletions(self, account: str) -> dict[str, int]:
+        """Week -> how many blocks the user deleted that week."""
+        rows = self._conn.execute(
+            "SELECT week, COUNT(*) FROM deleted WHERE account=? GROUP BY week", (account,)
+        ).fetchall()
+        return {str(week): int(n) for week, n in rows}
+
+    def is_retired(self, account: str, uid: str) -> bool:
+        return (
+            self._one("SELECT 1 FROM retired WHERE account=? AND uid=?", account, uid) is not None
+        )
+
+    def retire(self, account: str, uid: str) -> None:
+        self._run("INSERT OR IGNORE INTO retired VALUES (?,?)", account, uid)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _one(self, sql: str, *args: Any) -> Any:
+        return self._conn.execute(sql, args).fetchone()
+
+    def _run(self, sql: str, *args: Any) -> None:
+        self._conn.execute(sql, args)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+    try:
+        with contextlib.suppress(OSError):
+            path.chmod(0o600)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+        row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row is None:
+            conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif row[0] != str(SCHEMA_VERSION):
+            raise sqlite3.DatabaseError(f"unknown schema version {row[0]}")
+        conn.execute("SELECT COUNT(*) FROM objects").fetchone()
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn
+
+
+# --- events as JSON ------------------------------------------------------------------------
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """An occurrence as plain JSON (times as ISO 8601 with their offset)."""
+    return {
+        "uid": event.uid,
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat(),
+        "summary": event.summary,
+        "description": event.description,
+        "categories": list(event.categories),
+        "all_day": event.all_day,
+        "busy": event.busy,
+        "recurrence_id": event.recurrence_id,
+        "source": event.source,
+        "runs_source": event.runs_source,
+        "managed": event.managed,
+        "calsync": dict(event.calsync),
+    }
+
+
+def event_from_json(data: Mapping[str, Any]) -> Event:
+    return Event(
+        uid=str(data["uid"]),
+        start=dt.datetime.fromisoformat(data["start"]),
+        end=dt.datetime.fromisoformat(data["end"]),
+        summary=str(data.get("summary", "")),
+        description=str(data.get("description", "")),
+        categories=tuple(data.get("categories", ())),
+        all_day=bool(data.get("all_day", False)),
+        busy=bool(data.get("busy", True)),
+        recurrence_id=data.get("recurrence_id"),
+        source=str(data.get("source", "")),
+        runs_source=bool(data.get("runs_source", True)),
+        managed=bool(data.get("managed", False)),
+        calsync={str(k): str(v) for k, v in dict(data.get("calsync", {})).items()},
+    )
+
+
+def _events(text: str) -> tuple[Event, ...]:
+    return tuple(event_from_json(item) for item in json.loads(text))

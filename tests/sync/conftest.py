@@ -1,0 +1,219 @@
+"""A runner's calendar on a real server, a config file and a state folder per test.
+
+`world` gives each test its own runs calendar (the canonical week: Mon easy, Tue intervals,
+Thu easy, Sat long), a target calendar name of its own, a TOML config with password_env and a
+temporary state folder. Server-side reads and writes go through a real CaldavStore.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+import zoneinfo
+from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from calsync.adapters.caldav_store import CaldavStore
+from calsync.adapters.caldav_store import CalendarRef
+from calsync.adapters.caldav_store import RemoteObject
+from calsync.config import Config
+from calsync.config import load_config
+from calsync.credentials import resolve_credentials
+from calsync.sync import SyncReport
+from calsync.sync import sync_once
+from tests.servers import DavServer
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+UTC = dt.UTC
+NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=LONDON)  # Monday 06:00
+FAR_START = dt.datetime(2026, 11, 1, tzinfo=UTC)
+FAR_END = dt.datetime(2027, 2, 1, tzinfo=UTC)
+PASSWORD_ENV = "CALSYNC_TEST_PW"
+
+
+def ics(
+    uid: str,
+    start: dt.datetime,
+    minutes: int,
+    summary: str,
+    *,
+    extra: tuple[str, ...] = (),
+    overrides: tuple[str, ...] = (),
+) -> bytes:
+    """One VEVENT (plus override VEVENTs) as a calendar app writes it: UTC times, CRLF."""
+    fmt = "%Y%m%dT%H%M%SZ"
+    end = start + dt.timedelta(minutes=minutes)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//calsync tests//EN",
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        "DTSTAMP:20261101T120000Z",
+        f"DTSTART:{start.astimezone(UTC).strftime(fmt)}",
+        f"DTEND:{end.astimezone(UTC).strftime(fmt)}",
+        f"SUMMARY:{summary}",
+        *extra,
+        "END:VEVENT",
+        *overrides,
+        "END:VCALENDAR",
+        "",
+    ]
+    return "\r\n".join(lines).encode()
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 11) -> dt.datetime:
+    year = 2026
+    if month == 11 and day < 30:
+        month = 12  # days 1..29 mean December in these tests
+    return dt.datetime(year, month, day, hour, minute, tzinfo=LONDON)
+
+
+CANONICAL = {
+    "mon-easy": (at(30, 7), 45, "Easy run 8 km"),
+    "tue-intervals": (at(1, 18), 60, "Intervals 6 x 800m"),
+    "thu-easy": (at(3, 7), 45, "Easy run 8 km"),
+    "sat-long": (at(5, 9), 120, "Long run 24 km"),
+}
+
+
+@dataclass
+class World:
+    """One test's calendars, config and state folder on one server."""
+
+    server: DavServer
+    tmp: Path
+    runs_url: str
+    target: str
+    state_dir: Path
+    weeks: int = 1
+    max_deletes: int = 6
+    store: CaldavStore | None = None
+    _stores: list[CaldavStore] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {PASSWORD_ENV: "anything", "HOME": str(self.tmp)}
+
+    @property
+    def config_path(self) -> Path:
+        return self.tmp / "config.toml"
+
+    def write_config(self, **sync: object) -> Path:
+        extra = "".join(f"{k} = {_toml(v)}\n" for k, v in sync.items())
+        self.config_path.write_text(
+            'timezone = "Europe/London"\n'
+            f"[plan]\nweeks = {self.weeks}\n"
+            f'[accounts.home]\nurl = "{self.server.url}"\nusername = "user"\n'
+            f'password_env = "{PASSWORD_ENV}"\nruns = ["{self.runs_url}"]\n'
+            f'target = "{self.target}"\ntimeout_seconds = 20\n'
+            f'[sync]\nstate_dir = "{self.state_dir}"\nmax_deletes = {self.max_deletes}\n{extra}'
+        )
+        return self.config_path
+
+    def config(self) -> Config:
+        if not self.config_path.exists():
+            self.write_config()
+        return load_config(self.config_path, LONDON, env=self.env)
+
+    def sync(
+        self,
+        now: dt.datetime = NOW,
+        *,
+        store_factory: Callable[..., CaldavStore] | None = None,
+        **kw: Any,
+    ) -> SyncReport:
+        return sync_once(
+            self.config(), "home", now, env=self.env, store_factory=store_factory, **kw
+        )
+
+    def new_store(self) -> CaldavStore:
+        account = self.config().account("home")
+        store = CaldavStore(account, resolve_credentials(account, self.env))
+        self._stores.append(store)
+        return store
+
+    def side(self) -> CaldavStore:
+        """A second client: the user's phone, or another program."""
+        if self.store is None:
+            self.store = self.new_store()
+        return self.store
+
+    def runs(self) -> CalendarRef:
+        return CalendarRef("runs", self.runs_url)
+
+    def target_ref(self) -> CalendarRef:
+        return self.new_store().find(self.target)  # a fresh listing: sync may have created it
+
+    def put(self, cal: CalendarRef, name: str, data: bytes) -> RemoteObject:
+        return self.side().create(cal, name, data)
+
+    def objects(self, cal: CalendarRef) -> dict[str, RemoteObject]:
+        return {o.href: o for o in self.side().fetch_range(cal, FAR_START, FAR_END)}
+
+    def blocks(self) -> dict[str, RemoteObject]:
+        """The managed blocks in the target calendar, by href."""
+        return {
+            h: o
+            for h, o in self.objects(self.target_ref()).items()
+            if b"X-CALSYNC-MANAGED" in o.data
+        }
+
+    def close(self) -> None:
+        for store in self._stores:
+            store.close()
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def block_starts(world: World) -> list[dt.datetime]:
+    """DTSTART of each managed block, sorted, in London time."""
+    out = []
+    for obj in world.blocks().values():
+        out.append(dtstart(obj.data))
+    return sorted(out)
+
+
+def dtstart(data: bytes) -> dt.datetime:
+    from calsync import ical
+
+    events, _ = ical.parse_events(data, source="t", start=FAR_START, end=FAR_END, tz=LONDON)
+    return events[0].start.astimezone(LONDON)
+
+
+def summary(data: bytes) -> str:
+    found = re.search(rb"(?m)^SUMMARY:([^\r\n]*)", data)
+    assert found is not None
+    return found.group(1).decode()
+
+
+def set_time(data: bytes, start: dt.datetime, minutes: int) -> bytes:
+    """The same object with DTSTART/DTEND rewritten (as a calendar app moving it would)."""
+    fmt = "%Y%m%dT%H%M%SZ"
+    end = start + dt.timedelta(minutes=minutes)
+    data = re.sub(rb"(?m)^DTSTART[^\r\n]*", f"DTSTART:{start.astimezone(UTC):{fmt}}".encode(), data)
+    return re.sub(rb"(?m)^DTEND[^\r\n]*", f"DTEND:{end.astimezone(UTC):{fmt}}".encode(), data)
+
+
+@pytest.fixture
+def world(dav_server: DavServer, tmp_path: Path) -> Iterator[World]:
+    tag = uuid.uuid4().hex[:8]
+    runs_url = dav_server.new_calendar(f"Training {tag}")
+    w = World(dav_server, tmp_path, runs_url, f"Strength {tag}", tmp_path / "state")
+    for name, (start, minutes, title) in CANONICAL.items():
+        w.put(w.runs(), f"{name}-{tag}", ics(f"{name}-{tag}", start, minutes, title))
+    yield w
+    w.close()
