@@ -91,7 +91,11 @@ class BlockRecord:
 
 
 def default_state_dir(env: Mapping[str, str], configured: str | None) -> Path:
-    """`[sync] state_dir`, else $XDG_STATE_HOME/calsync, else ~/.local/state/calsync."""
+    """$STATE_DIRECTORY (systemd), else `[sync] state_dir`, else $XDG_STATE_HOME/calsync,
+    else ~/.local/state/calsync (the same order as calsync.feed_token.state_dir)."""
+    systemd = env.get("STATE_DIRECTORY", "").split(":")[0].strip()
+    if systemd:
+        return Path(systemd)
     if configured:
         return Path(configured).expanduser()
     base = env.get("XDG_STATE_HOME")
