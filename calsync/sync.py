@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
+import hashlib
 import logging
 import os
 import re
@@ -248,13 +249,16 @@ class _Engine:
 
     @property
     def name(self) -> str:
-        return self.account.name
+        """The state's key for this account: its name and where it points, so a config that
+        moves the account to another server or user never reuses the old server's state."""
+        where = f"{self.account.url}\n{self.account.username or ''}"
+        return f"{self.account.name}:{hashlib.sha256(where.encode()).hexdigest()[:12]}"
 
     # -- the run ------------------------------------------------------------------------------
 
     def run(self) -> SyncReport:
         report = SyncReport(
-            self.name,
+            self.account.name,
             self.account.target,
             self.dry_run,
             self.window.first_day,

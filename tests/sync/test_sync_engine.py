@@ -6,6 +6,7 @@ import datetime as dt
 import fcntl
 import os
 import shutil
+import socket
 import sqlite3
 
 import pytest
@@ -16,6 +17,7 @@ from calsync.adapters.caldav_store import RemoteObject
 from calsync.config import Account
 from calsync.credentials import resolve_credentials
 from calsync.errors import LockedError
+from calsync.errors import RemoteUnavailableError
 from calsync.errors import SafetyStopError
 from tests.sync.conftest import LONDON
 from tests.sync.conftest import NOW
@@ -339,3 +341,19 @@ def test_a_refused_sync_token_falls_back_silently(world: World) -> None:
     assert report.requests > 2 * 2  # refused, then a fresh time-range read of each calendar
     assert set(world.blocks()) == hrefs
     assert world.sync().requests <= 2 * 2  # a fresh token was stored
+
+
+def test_an_account_pointed_elsewhere_never_reuses_the_old_servers_state(world: World) -> None:
+    tag = world.target.split()[-1]
+    by_name = world.write_config().read_text()
+    by_name = by_name.replace(f'runs = ["{world.runs_url}"]', f'runs = ["Training {tag}"]')
+    world.config_path.write_text(by_name)  # calendars by display name: their URLs get cached
+    assert world.sync().counts()["create"] == 2
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    moved = world.config_path.read_text().replace(world.server.url, dead)
+    assert moved != world.config_path.read_text()
+    world.config_path.write_text(moved)
+    with pytest.raises(RemoteUnavailableError):
+        world.sync()  # the cached calendar URLs belong to the old server: not used
