@@ -508,7 +508,7 @@ def load_config(
     if not file.exists():
         if explicit:
             raise ConfigError(str(file), ["file not found"], hint="check the --config path")
-        return parse_config({}, "defaults", default_tz)
+        return parse_config({}, f"the defaults (no config file at {file})", default_tz)
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
