@@ -97,12 +97,21 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def calsync_sync(config: Path, env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+def calsync_sync(config: Path, env: dict[str, str]) -> tuple[float, dict[str, Any], float]:
+    """One `calsync sync` process: (seconds, its JSON report, its peak RSS in MiB)."""
     cmd = [PYTHON, "-m", "calsync", "-c", str(config), "--now", NOW, "sync", "--format", "json"]
-    seconds, proc = timed(lambda: subprocess.run(cmd, env=env, capture_output=True, text=True))
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage (peak RSS)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode != 0:
-        raise SystemExit(f"calsync sync failed ({proc.returncode}): {proc.stderr}")
-    return seconds, json.loads(proc.stdout)
+        raise SystemExit(f"calsync sync failed ({proc.returncode}): {stderr}")
+    return seconds, json.loads(stdout), usage.ru_maxrss / 1024
 
 
 def bench_one(
@@ -158,11 +167,12 @@ def bench_one(
         f'[sync]\nstate_dir = "{tmp / "state"}"\nmax_deletes = 100\n'
     )
     env = {**os.environ, PASSWORD_ENV: "x", "HOME": str(tmp), "XDG_CONFIG_HOME": str(tmp)}
-    first_s, first = calsync_sync(config, env)
+    first_s, first, first_mib = calsync_sync(config, env)
     calsync_sync(config, env)  # settle: reads back its own writes once
     runs = [calsync_sync(config, env) for _ in range(repeat)]
-    nochange_s = statistics.median(s for s, _ in runs)
+    nochange_s = statistics.median(s for s, _, _ in runs)
     nochange = runs[-1][1]
+    nochange_mib = max(m for _, _, m in runs)
     daemon_s = in_process(config, env, repeat)
     client.close()
     assert nochange["counts"]["create"] == 0 and nochange["counts"]["remove"] == 0
@@ -172,6 +182,8 @@ def bench_one(
         "first_s": first_s,
         "first_req": first["requests"],
         "first_writes": first["counts"]["create"],
+        "first_mib": first_mib,
+        "nochange_mib": nochange_mib,
         "nochange_s": nochange_s,
         "nochange_req": nochange["requests"],
         "daemon_s": daemon_s,
@@ -252,7 +264,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     head = (
         f"{'server':<9} {'events':>6} | {'first s':>7} {'req':>4} | {'no-chg s':>8} {'req':>4} | "
         f"{'daemon s':>8} | {'bare s':>6} {'full s':>11} | {'noch/bare':>9} {'daem/bare':>9} "
-        f"{'first/full':>10}"
+        f"{'first/full':>10} | {'peak MiB first/no-chg':>21}"
     )
     print(head)
     print("-" * len(head))
@@ -262,13 +274,15 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             f"{r['nochange_s']:>8.2f} {r['nochange_req']:>4} | {r['daemon_s']:>8.3f} | "
             f"{r['bare_s']:>6.3f} {r['full_s']:>6.3f} [{r['full_req']:>2}] | "
             f"{r['nochange_s'] / r['bare_s']:>8.1f}x "
-            f"{r['daemon_s'] / r['bare_s']:>8.1f}x {r['first_s'] / r['full_s']:>9.1f}x"
+            f"{r['daemon_s'] / r['bare_s']:>8.1f}x {r['first_s'] / r['full_s']:>9.1f}x | "
+            f"{r['first_mib']:>10.0f} / {r['nochange_mib']:>8.0f}"
         )
     print(
         "\nno-change: `calsync sync` with nothing changed, process start included (target: "
         "<= 2 requests per calendar, <= 3x bare); daemon: the same sync_once in a running "
         "process (target <= 1.3x bare); bare: one initial sync-collection REPORT; "
-        "full: the href listing plus calendar-multiget batches of 2,000 (requests in brackets)."
+        "full: the href listing plus calendar-multiget batches of 2,000 (requests in brackets); "
+        "peak MiB: the calsync process's peak resident memory."
     )
 
 

@@ -383,17 +383,30 @@ class _Engine:
                         self.state.drop_object(self.name, ref.url, href)
                 for obj in changes.changed:
                     self._store_object(cal, obj)
+                log.info(
+                    "calendar %r: %d changed, %d removed since the last sync",
+                    ref.name,
+                    len(changes.changed),
+                    len(changes.deleted),
+                )
                 self._save(cal, changes.token)
                 self._guard_empty(cal, before)
                 return cal
         start, end = w.read_start, w.read_end + CACHE_AHEAD
         cal = _Calendar(ref, role, {}, start, end)
+        log.info(
+            "calendar %r: reading %s to %s (a full read: it can take a while on a big calendar)",
+            ref.name,
+            start.date(),
+            end.date(),
+        )
         try:
             full = self.store.changes_since(ref, None, start, end)
             token, objects = full.token, full.changed
         except SyncTokenError:
             token, objects = None, self.store.fetch_range(ref, start, end)
         self._replace(cal, objects, token)
+        log.info("calendar %r: %d objects read", ref.name, len(objects))
         self._guard_empty(cal, before)
         return cal
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -53,6 +55,9 @@ def command(
     from calsync.sync import sync_once
 
     config = app.config()
+    if fmt == "table" and app.verbose == 0 and sys.stderr.isatty():
+        # A person is watching: show what is being read (a first sync can take a while).
+        logging.getLogger("calsync.sync").setLevel(logging.INFO)
     report = sync_once(config, account_name, app.now, env=app.env, dry_run=dry_run, force=force)
     if fmt == "json":
         app.out(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
