@@ -139,8 +139,14 @@ def plan_table(outcome: PlanOutcome, config: Config, *, explain: bool = False) -
             f"{week.week}  {week.first_day:%a %d %b} – {last:%a %d %b %Y}"
             f"   strength {week.placed}/{week.wanted}"
         )
-        week_runs = [c for c in runs.get(week.week, []) if c.kind in RUN_KINDS | {Kind.STRENGTH}]
-        lines.append("  Runs" if week_runs else "  Runs: none")
+        planned = {b.start for b in blocks.get(week.week, [])}
+        week_runs = [
+            c
+            for c in runs.get(week.week, [])
+            if c.kind in RUN_KINDS | {Kind.STRENGTH}
+            and not (c.event.managed and c.event.start in planned)  # shown under Strength
+        ]
+        lines.append("  Training" if week_runs else "  Training: no runs")
         for item in week_runs:
             lines.append(
                 f"    {_when(item.event, tz):<24} {item.kind.value:<{KIND_WIDTH}} "

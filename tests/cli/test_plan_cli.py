@@ -211,3 +211,20 @@ def test_blocks_never_in_the_past(tmp_path):
     starts = [dt.datetime.fromisoformat(b["start"]) for b in data["blocks"]]
     assert [s.strftime("%a") for s in starts] == ["Thu"]
     assert data["weeks"][0]["warnings"], "a week short of its quota says why"
+
+
+def test_its_own_earlier_blocks_in_the_input_plan_the_same_and_show_once(tmp_path):
+    config = london(tmp_path)
+    args = ("--now", NOW, "plan", "-c", config, "--from", "2026-11-30", "--weeks", "1")
+    exported = run(*args, CANONICAL, "--format", "ics")
+    assert exported.exit_code == 0, exported.stderr
+    blocks = tmp_path / "blocks.ics"
+    blocks.write_text(exported.stdout)
+    first = plan_json(*args, CANONICAL, "--format", "json")
+    again = plan_json(*args, CANONICAL, str(blocks), "--format", "json")
+    assert again["blocks"] == first["blocks"]  # stable: its own blocks are not extra sessions
+    table = run(*args, CANONICAL, str(blocks))
+    assert table.exit_code == 0, table.stderr
+    assert table.stdout.count("Strength (light)") == 1  # under Strength, not again as a run
+    training = table.stdout.split("  Training\n")[1].split("  Strength\n")[0]
+    assert "easy" in training and "strength" not in training
