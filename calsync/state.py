@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from calsync.errors import ConfigError
 from calsync.model import Event
 
 SCHEMA_VERSION = 1
@@ -105,6 +107,16 @@ def default_state_dir(env: Mapping[str, str], configured: str | None) -> Path:
     return Path(home) / ".local" / "state" / "calsync"
 
 
+def unusable_folder(folder: Path, exc: OSError) -> ConfigError:
+    """The error for a state folder calsync cannot create or write (exit code 78)."""
+    why = exc.strerror or type(exc).__name__
+    return ConfigError(
+        str(folder),
+        [f"the sync state folder cannot be used ({why})"],
+        hint="set [sync] state_dir (or $STATE_DIRECTORY) to a folder you can write",
+    )
+
+
 class State:
     """The SQLite state file. Open with `State.open(folder)`; close when done."""
 
@@ -114,10 +126,19 @@ class State:
         self.warnings = warnings  # e.g. "state file was corrupt: rebuilt from the server"
 
     @classmethod
-    def open(cls, folder: Path) -> State:
-        """Open (or create) the state in `folder`; a corrupt file is set aside and rebuilt."""
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = folder / FILE_NAME
+    def open(cls, folder: Path, file_name: str = FILE_NAME) -> State:
+        """Open (or create) the state `file_name` in `folder`; a corrupt file is set aside and
+        rebuilt. The sync keeps one file per account: a long first sync of one account holds
+        its file's write lock, and must not stop another account's sync."""
+        path = folder / file_name
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise unusable_folder(folder, exc) from None
+        if not os.access(folder, os.W_OK | os.X_OK) or (
+            path.exists() and not os.access(path, os.R_OK | os.W_OK)
+        ):  # not corrupt, only not ours to write: never moved aside
+            raise unusable_folder(folder, PermissionError(13, "not writable"))
         warnings: list[str] = []
         try:
             conn = _connect(path)
@@ -208,6 +229,11 @@ class State:
             for href, etag, data, events in rows
         ]
 
+    def forget_collection(self, account: str, url: str) -> None:
+        """Forget a calendar's token and cached objects (a calendar created anew there)."""
+        self._run("DELETE FROM collections WHERE account=? AND url=?", account, url)
+        self.clear_objects(account, url)
+
     def clear_objects(self, account: str, url: str) -> None:
         self._run("DELETE FROM objects WHERE account=? AND url=?", account, url)
 
@@ -248,6 +274,14 @@ class State:
 
     def drop_block(self, account: str, uid: str) -> None:
         self._run("DELETE FROM blocks WHERE account=? AND uid=?", account, uid)
+
+    def forget_blocks(self, account: str) -> None:
+        """Forget every block of `account` (their calendar is gone); their UIDs stay retired."""
+        self._run("DELETE FROM blocks WHERE account=?", account)
+
+    def forget_deletions_before(self, account: str, week: str) -> None:
+        """Forget the user's deletions of weeks before `week` (they can never matter again)."""
+        self._run("DELETE FROM deleted WHERE account=? AND week<?", account, week)
 
     def record_deletion(self, account: str, uid: str, week: str) -> None:
         """The user deleted this block: not recreated for its week; its UID never reused."""

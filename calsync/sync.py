@@ -8,9 +8,11 @@ One run, in order:
      (one request when nothing changed), applied to the cached occurrences of the window; no
      token, a refused token or a window past the cache: a time-range read of the window, and
      a new token. Sync-token trouble is corrected silently;
-  4. the managed blocks of the target calendar (X-CALSYNC-MANAGED) are the existing blocks,
-     whatever the state says (a lost state never duplicates); blocks calsync wrote that are
-     gone were deleted by the user: recorded, not recreated for that week;
+  4. the managed blocks of the target calendar (X-CALSYNC-MANAGED and a UID calsync made) are
+     the existing blocks, whatever the state says (a lost state never duplicates); blocks
+     calsync wrote that are gone were deleted by the user: recorded, not recreated for that
+     week (unless the whole target calendar was gone: then it is created again, blocks too);
+     a user's copy of a block (the app's UID) is the user's own event;
   5. plan with the user's events only, plus calsync's blocks that may not move (past, moved or
      edited by the user), which count as the user's own strength sessions;
   6. reconcile (calsync.core.reconcile), the mass-change guard, then the writes: create with
@@ -29,6 +31,7 @@ import hashlib
 import logging
 import os
 import re
+import sqlite3
 import urllib.parse
 import uuid
 from collections.abc import Callable
@@ -59,6 +62,7 @@ from calsync.errors import CalendarNotFoundError
 from calsync.errors import ConflictError
 from calsync.errors import LockedError
 from calsync.errors import SafetyStopError
+from calsync.errors import TransientError
 from calsync.model import Block
 from calsync.model import Classified
 from calsync.model import Event
@@ -71,6 +75,7 @@ from calsync.state import CachedObject
 from calsync.state import Collection
 from calsync.state import State
 from calsync.state import default_state_dir
+from calsync.state import unusable_folder
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +83,7 @@ CACHE_AHEAD = dt.timedelta(days=28)  # the cache reads this far past the window:
 EMPTY_GUARD_MIN = 2  # a runs calendar that had at least this many occurrences and now has none
 MANAGED_LINE = re.compile(rb"(?im)^X-CALSYNC-MANAGED[;:]")
 SEQUENCE_LINE = re.compile(rb"(?im)^SEQUENCE:(\d+)")
+UID_SUFFIX = "@calsync"  # every UID calsync makes ends so
 
 StoreFactory = Callable[[Account, Mapping[str, str]], CaldavStore]
 
@@ -93,16 +99,20 @@ class SyncAction:
     summary: str
     uid: str | None
     reason: str
+    end: dt.datetime | None = None  # the block's end afterwards (None: removed)
+    fixed: bool = False  # a block calsync leaves alone: past, moved or edited by the user
 
     def to_json(self) -> dict[str, Any]:
         return {
             "action": self.kind,
             "week": self.week,
             "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
             "old_start": self.old_start.isoformat() if self.old_start else None,
             "summary": self.summary,
             "uid": self.uid,
             "reason": self.reason,
+            "fixed": self.fixed,
         }
 
 
@@ -193,21 +203,30 @@ def sync_once(
     factory = store_factory or open_store
     # A dry run takes the lock too: it would otherwise wait on the state file of a running sync.
     with _lock(folder, acct.name):
-        state = State.open(folder)
         try:
-            with factory(acct, env) as store:
-                engine = _Engine(config, acct, now, state, store, dry_run=dry_run, force=force)
-                return engine.run()
-        finally:
-            state.close()
+            state = State.open(folder, f"{_safe(acct.name)}.sqlite3")
+            try:
+                with factory(acct, env) as store:
+                    engine = _Engine(config, acct, now, state, store, dry_run=dry_run, force=force)
+                    return engine.run()
+            finally:
+                state.close()
+        except sqlite3.OperationalError as exc:  # disk full, I/O error, locked by a stranger
+            raise TransientError(
+                f"the sync state in {folder} could not be written ({exc}); nothing was lost: "
+                "the next sync reads the calendars again",
+                hint="check the disk and that nothing else holds the state file open",
+            ) from None
 
 
 @contextlib.contextmanager
 def _lock(folder: Path, account: str) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", account)
-    path = folder / f"{safe}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    path = folder / f"{_safe(account)}.lock"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise unusable_folder(folder, exc) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -219,6 +238,11 @@ def _lock(folder: Path, account: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _safe(account: str) -> str:
+    """The account's name as a file name."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", account)
 
 
 class _Engine:
@@ -349,6 +373,17 @@ class _Engine:
                 self.warnings.append(f"calendar {name!r} does not exist yet: a sync creates it")
                 return None
             ref = self.store.ensure(name)
+            self.state.forget_collection(self.name, ref.url)  # a new calendar, maybe same URL
+            # The blocks calsync remembers lived in a calendar that is gone (the user deleted
+            # the whole calendar): they are not the user's deletions of single blocks, and the
+            # new calendar gets them again.
+            lost = self.state.blocks(self.name)
+            if lost:
+                self.state.forget_blocks(self.name)
+                self.warnings.append(
+                    f"calendar {name!r} was gone from the server: created it again and placed "
+                    f"the blocks anew ({len(lost)} were in the old one)"
+                )
         self.state.remember_calendar(self.name, name, ref.url)
         return ref
 
@@ -452,7 +487,9 @@ class _Engine:
             self.warnings.append(f"skipped an object of {cal.ref.name!r}: {exc.message}")
             return []
         for problem in problems:
-            self.warnings.append(f"skipped: {problem}")
+            message = problem.message.removeprefix("skipped: ")
+            where = f"{problem.source}" + (f" (UID {problem.uid})" if problem.uid else "")
+            self.warnings.append(f"skipped an event of {where}: {message}")
         return events
 
     def _guard_empty(self, cal: _Calendar, before: Sequence[CachedObject]) -> None:
@@ -492,13 +529,7 @@ class _Engine:
         ]
         existing = self._existing(target)
         noticed = self._note_user_deletions(target, labels)
-        user_events = [
-            e
-            for c in calendars
-            for o in c.objects.values()
-            for e in o.events
-            if not e.managed and self._inside(e)
-        ]
+        user_events = [e for c in calendars for e in _occurrences(c) if self._inside(e)]
         user_events.sort(key=lambda e: (e.start, e.uid))
         classified: list[Classified] = list(classify_all(user_events, self.config.classify))
         week_set = set(labels)
@@ -548,7 +579,7 @@ class _Engine:
         seen: set[str] = set()
         for href, obj in target.objects.items():
             for event in obj.events:
-                if not event.managed or event.uid in seen:
+                if not ours(event) or event.uid in seen:
                     continue
                 seen.add(event.uid)
                 props = event.calsync
@@ -580,11 +611,15 @@ class _Engine:
         noticed: dict[str, int] = {}
         if target is None:
             return noticed
-        present = {e.uid for o in target.objects.values() for e in o.events if e.managed}
+        present = {e.uid for o in target.objects.values() for e in o.events if ours(e)}
         hrefs = set(target.objects)
         first = labels[0] if labels else ""
+        if first and not self.dry_run:
+            self.state.forget_deletions_before(self.name, first)
+        folder = urllib.parse.urlsplit(canonical_href(target.ref.url)).path.rstrip("/") + "/"
         for record in self.state.blocks(self.name):
-            if record.week < first:  # an old week: forget it
+            elsewhere = not urllib.parse.urlsplit(record.href).path.startswith(folder)
+            if record.week < first or elsewhere:  # an old week, or another calendar: forget it
                 if not self.dry_run:
                     self.state.drop_block(self.name, record.uid)
                 continue
@@ -623,11 +658,25 @@ class _Engine:
             if not self.dry_run and target is not None:
                 self._create(target, block, uid)
             return SyncAction(
-                "create", action.week, block.start, None, block.summary, uid, action.reason
+                "create",
+                action.week,
+                block.start,
+                None,
+                block.summary,
+                uid,
+                action.reason,
+                end=block.end,
             )
         if action.kind == "skip" and block is not None:
             return SyncAction(
-                "skip", action.week, block.start, None, block.summary, None, action.reason
+                "skip",
+                action.week,
+                block.start,
+                None,
+                block.summary,
+                None,
+                action.reason,
+                end=block.end,
             )
         assert found is not None and target is not None  # move / keep / remove act on a block
         cached = target.objects[found.href]
@@ -640,12 +689,27 @@ class _Engine:
         if block is None:  # a block that stays as it is (past, moved or edited by the user)
             self._adopt(found)
             return SyncAction(
-                "keep", action.week, found.start, None, found.summary, found.uid, action.reason
+                "keep",
+                action.week,
+                found.start,
+                None,
+                found.summary,
+                found.uid,
+                action.reason,
+                end=found.end,
+                fixed=True,
             )
         if action.kind == "keep" and self._says_the_same(cached, found, block):
             self._adopt(found)
             return SyncAction(
-                "keep", action.week, found.start, None, found.summary, found.uid, action.reason
+                "keep",
+                action.week,
+                found.start,
+                None,
+                found.summary,
+                found.uid,
+                action.reason,
+                end=found.end,
             )
         kind = "move" if action.kind == "move" else "update"
         reason = action.reason if kind == "move" else f"text refreshed: {action.reason}"
@@ -653,7 +717,7 @@ class _Engine:
             data = self._render(block, found.uid, _sequence(cached.data) + 1)
             self._update(target, cached, found, block, data)
         return SyncAction(
-            kind, action.week, block.start, found.start, block.summary, found.uid, reason
+            kind, action.week, block.start, found.start, block.summary, found.uid, reason, block.end
         )
 
     def _says_the_same(self, cached: CachedObject, found: Existing, block: Block) -> bool:
@@ -680,7 +744,7 @@ class _Engine:
 
     def _new_uid(self) -> str:
         while True:
-            uid = f"{uuid.uuid4()}@calsync"
+            uid = f"{uuid.uuid4()}{UID_SUFFIX}"
             if not self.state.is_retired(self.name, uid):
                 return uid
 
@@ -779,6 +843,44 @@ class _Engine:
 
     def _cache_write(self, target: _Calendar, written: RemoteObject) -> None:
         self._store_object(target, written)
+
+
+def ours(event: Event) -> bool:
+    """A block calsync wrote: X-CALSYNC-MANAGED and a UID calsync made (`…@calsync`).
+
+    A copy the user made of a block in a calendar app keeps the X-CALSYNC-* properties but
+    gets a UID of the app's: it is the user's own event (a strength session), never touched.
+    """
+    return event.managed and event.uid.endswith(UID_SUFFIX)
+
+
+def _occurrences(cal: _Calendar) -> list[Event]:
+    """The user's occurrences of one calendar, each instance of a series once.
+
+    Some servers (Stalwart) store a series' master and a moved instance as separate objects
+    with the same UID; each object is parsed alone, so the master still gives the moved
+    instance at its old time. Two occurrences of one UID and RECURRENCE-ID from different
+    objects: the one from the object with fewer occurrences of that UID (the exception, not
+    the master) is kept.
+    """
+    count: dict[tuple[str, str], int] = {}
+    for href, obj in cal.objects.items():
+        for event in obj.events:
+            count[(href, event.uid)] = count.get((href, event.uid), 0) + 1
+    chosen: dict[tuple[str, str], tuple[int, Event]] = {}
+    out: list[Event] = []
+    for href, obj in cal.objects.items():
+        for event in obj.events:
+            if ours(event):
+                continue
+            if event.recurrence_id is None:
+                out.append(event)
+                continue
+            key = (event.uid, event.recurrence_id)
+            rank = count[(href, event.uid)]
+            if key not in chosen or rank < chosen[key][0]:
+                chosen[key] = (rank, event)
+    return out + [event for _, event in chosen.values()]
 
 
 def _assert_managed(cached: CachedObject) -> None:

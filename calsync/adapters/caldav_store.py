@@ -292,7 +292,15 @@ class CaldavStore:
         what = f"reading changes of {cal.name!r}"
         new_token, changed_hrefs, deleted = self._call(what, lambda: self._sync(cal, token))
         if token is None:
-            objects = self.fetch_range(cal, start, end)
+            try:
+                objects = self.fetch_range(cal, start, end)
+            except RemoteUnavailableError:
+                if not changed_hrefs:
+                    raise
+                # Xandikos answers a time-range query with HTTP 500 when one event in the
+                # calendar has an unreadable DTSTART: read the listed objects instead (the
+                # parser keeps the window and reports the broken event).
+                objects = self._multiget(cal, changed_hrefs)
             return Changes(token=new_token, changed=objects, deleted=[], full=True)
         objects = self._multiget(cal, changed_hrefs) if changed_hrefs else []
         # Gone between the REPORT and the multiget: deleted as far as the caller is concerned.

@@ -71,9 +71,13 @@ def command(
             app.err(f"calsync: warning: … and {more} more (--format json lists them all)")
 
 
-def render_table(report: SyncReport, tz: object) -> str:
-    """The one-screen summary: counts, then one line per block, week by week."""
+def render_table(report: SyncReport, tz: object, width: int | None = None) -> str:
+    """The one-screen summary: counts, then week by week one line per change (blocks that
+    stay as planned share one line); lines are cut to `width` (default: the terminal's)."""
     import datetime as dt
+    import shutil
+
+    width = width or max(60, shutil.get_terminal_size((100, 24)).columns)
 
     zone = tz if isinstance(tz, dt.tzinfo) else dt.UTC
     counts = report.counts()
@@ -86,8 +90,13 @@ def render_table(report: SyncReport, tz: object) -> str:
         ("keep", "kept", "kept"),
         ("skip", "skipped", "skipped"),
     )
-    summary = ", ".join(
-        f"{counts[key]} {future if report.dry_run else past}" for key, past, future in labels
+    summary = (
+        ", ".join(
+            f"{counts[key]} {future if report.dry_run else past}"
+            for key, past, future in labels
+            if counts[key]
+        )
+        or "no blocks"
     )
     lines = [
         f"account {report.account!r} → calendar {report.target!r}, "
@@ -103,13 +112,27 @@ def render_table(report: SyncReport, tz: object) -> str:
         placed = f" ({info.placed} of {info.wanted} sessions)" if info else ""
         lines.append(f"{week}{placed}")
         if info:
-            lines += [f"  note: {w}" for w in info.warnings]
+            lines += [_fit(f"  note: {w}", width) for w in info.warnings]
+        plain = [a for a in by_week.get(week, []) if a.kind == "keep" and not a.fixed]
+        if plain:  # blocks that stay as planned: one line for the week
+            times = ", ".join(
+                f"{a.start.astimezone(zone):%a %d %b %H:%M}" for a in plain if a.start
+            )
+            lines.append(_fit(f"  {'keep':<7} {times}", width))
         for action in by_week.get(week, []):
+            if action in plain:
+                continue
             when = action.start or action.old_start
             where = f"{when.astimezone(zone):%a %d %b %H:%M}" if when else "-"
             if action.kind == "move" and action.old_start is not None:
                 where = f"{action.old_start.astimezone(zone):%a %d %b %H:%M} → {where}"
-            lines.append(f"  {action.kind:<7} {where:<14}  {action.summary}  ({action.reason})")
+            line = f"  {action.kind:<7} {where:<14}  {action.summary}  ({action.reason})"
+            lines.append(_fit(line, width))
     if not report.actions and not report.weeks:
         lines.append("  nothing planned in this window")
     return "\n".join(lines)
+
+
+def _fit(line: str, width: int) -> str:
+    """The line, cut with an ellipsis when wider than `width` (the JSON has the full text)."""
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"

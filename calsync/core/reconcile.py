@@ -177,7 +177,12 @@ def _week(
             rest.append(block)
     for block, found in zip(rest, movable, strict=False):  # the plan moved: update in place
         old = found.start.astimezone(block.start.tzinfo)
-        reason = f"moved from {old:%a %d %b %H:%M}: {block.reason}"
+        if found.start == block.start:  # same start, another length (duration_minutes)
+            was = int((found.end - found.start).total_seconds() // 60)
+            now_minutes = int((block.end - block.start).total_seconds() // 60)
+            reason = f"{now_minutes} minutes instead of {was}: {block.reason}"
+        else:
+            reason = f"moved from {old:%a %d %b %H:%M}: {block.reason}"
         actions.append(Action("move", week, reason, block=block, existing=found))
     paired = min(len(rest), len(movable))
     for block in rest[paired:]:  # planned, not there yet

@@ -19,7 +19,10 @@ from tests.servers import DavServer
 from tests.sync.conftest import CANONICAL
 from tests.sync.conftest import PASSWORD_ENV
 from tests.sync.conftest import World
+from tests.sync.conftest import at
+from tests.sync.conftest import dtstart
 from tests.sync.conftest import ics
+from tests.sync.conftest import set_time
 
 pytestmark = pytest.mark.server
 
@@ -114,3 +117,32 @@ def test_an_unknown_account_is_a_config_error(cli_world: World) -> None:
     result = run(cli_world, "--account", "work")
     assert result.exit_code == ExitCode.CONFIG
     assert "no account 'work'" in result.stderr
+
+
+def test_the_table_fits_the_screen_and_the_json_says_everything(cli_world: World) -> None:
+    cli_world.weeks = 4
+    cli_world.write_config()
+    assert run(cli_world).exit_code == 0
+    blocks = cli_world.blocks().values()
+    moved = next(b for b in blocks if dtstart(b.data).day == 30)  # the user drags Monday's
+    cli_world.side().update(moved, set_time(moved.data, at(30, 12), 45))
+    env = {"XDG_CONFIG_HOME": "/nonexistent", "CALSYNC_CONFIG": "", "COLUMNS": "80"}
+    table = CliRunner().invoke(
+        cli,
+        ["-c", str(cli_world.config_path), "--now", NOW, "sync"],
+        env={**env, **cli_world.env},
+    )
+    assert table.exit_code == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    assert len(lines) <= 24  # one screen
+    assert lines[1].startswith("2 kept;")  # only the counts that are not zero
+    assert any(line.startswith("  keep    Mon 30 Nov 12:00") for line in lines)  # the user's
+    assert "  keep    Thu 03 Dec 08:00" in lines  # planned blocks that stay: one line a week
+    data = json.loads(run(cli_world, "--format", "json").stdout)
+    assert set(data) >= {"account", "target", "first_day", "last_day", "counts", "weeks"}
+    user = next(a for a in data["actions"] if a["fixed"])
+    assert user["start"].startswith("2026-11-30T12:00") and user["end"].startswith(
+        "2026-11-30T12:45"
+    )
+    assert all(a["end"] and a["uid"] for a in data["actions"])

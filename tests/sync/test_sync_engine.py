@@ -180,7 +180,7 @@ def test_deleted_or_corrupt_state_never_duplicates_blocks(world: World) -> None:
     again = world.sync()
     assert again.counts()["create"] == 0 and again.writes == 0
     assert set(world.blocks()) == hrefs
-    (world.state_dir / "state.sqlite3").write_bytes(b"this is not a database" * 100)
+    (world.state_dir / "home.sqlite3").write_bytes(b"this is not a database" * 100)
     third = world.sync()
     assert third.writes == 0
     assert any("rebuilt from the server" in w for w in third.warnings)
@@ -332,7 +332,7 @@ def test_a_window_past_the_cache_reads_again_and_leaves_old_blocks_alone(world: 
 def test_a_refused_sync_token_falls_back_silently(world: World) -> None:
     world.sync()
     hrefs = set(world.blocks())
-    db = sqlite3.connect(world.state_dir / "state.sqlite3")
+    db = sqlite3.connect(world.state_dir / "home.sqlite3")
     with db:  # the server forgot our tokens (Nextcloud after deletes, iCloud dropping them)
         db.execute("UPDATE collections SET token = 'http://example.invalid/sync/123'")
     db.close()

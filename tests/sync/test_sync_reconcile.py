@@ -125,3 +125,20 @@ def test_stamps_round_trip_in_utc() -> None:
     assert utc_stamp(moment) == "20261130T080000Z"
     assert parse_stamp(utc_stamp(moment)) == moment
     assert parse_stamp("garbage") is None and parse_stamp(None) is None
+
+
+def test_a_new_length_at_the_same_start_is_an_update_in_place_that_says_so() -> None:
+    longer = block(3, 8)
+    longer = Block(
+        longer.slot,
+        longer.start,
+        longer.start + dt.timedelta(minutes=60),
+        longer.week,
+        "Strength",
+        "d",
+        "why",
+        "A",
+    )
+    actions = reconcile([longer], [existing(3, 8, "a")], [W49], {}, NOW)
+    assert kinds(actions) == [("move", "a")]
+    assert actions[0].reason.startswith("60 minutes instead of 45")
