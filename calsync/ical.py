@@ -117,6 +117,7 @@ def parse_events(
     if scan.truncated:
         problems.append(Problem(source, None, f"{scan.truncated} unterminated VEVENT(s) skipped"))
     kept = _preselect(scan, start, end)
+    _name_zones(scan, kept)
     xwr = _xwr_zone(scan.props)
     floating_tz = xwr or tz
     components = _parse_groups(scan, kept, source, problems)
@@ -148,9 +149,39 @@ def _describe(exc: Exception) -> str:
     return text
 
 
+def _decode(data: bytes) -> str:
+    """UTF-8, as RFC 5545 says; lines that are not (old Outlook and Lotus exports write
+    Windows-1252 or Latin-1) are read as Windows-1252, so "Über" stays "Über". A UTF-16 file
+    (Windows "Unicode" exports) is known by its byte-order mark."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lines = []
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                lines.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                lines.append(line.decode("latin-1"))
+    return "\n".join(lines)
+
+
 def _text(data: bytes | str, source: str) -> str:
-    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    text = _decode(data) if isinstance(data, bytes) else data
     text = text.lstrip("\ufeff \t\r\n")
+    if not text:
+        raise CalendarDataError(
+            f"{source}: the file is empty, not an iCalendar file",
+            hint="export the calendar again as .ics (iCalendar) and point calsync at that file",
+        )
     if not text[:15].upper().startswith("BEGIN:VCALENDAR"):
         raise CalendarDataError(
             f"{source}: not an iCalendar file (it does not start with BEGIN:VCALENDAR)",
@@ -314,6 +345,85 @@ def _zone(name: str) -> zoneinfo.ZoneInfo | None:
         return None
 
 
+_TZID_PARAM = re.compile(r'(;TZID=)("[^"]*"|[^;:]*)', re.IGNORECASE)
+_ZONED = ("DTSTART", "DTEND", "EXDATE", "RDATE", "RECURRENCE-ID")
+_UTC_NAME = re.compile(
+    r"\(?\s*(?:UTC|GMT)\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?)?\s*\)?\s*(.*)$", re.I
+)
+
+
+def _name_zones(scan: _Scan, uids: Iterable[str]) -> None:
+    """Give a TZID that has no VTIMEZONE and no IANA or Windows name the zone it means.
+
+    Outlook writes display names such as "(UTC+01:00) Amsterdam, Berlin, Bern, Rome,
+    Stockholm, Vienna", often without a VTIMEZONE; icalendar would read those times as
+    floating (the home zone). The first city that is an IANA zone wins, else the fixed offset.
+    """
+    defined = set()
+    for lines in scan.timezones:
+        for line in lines:
+            if line[:5].upper() == "TZID:":
+                defined.add(line[5:].strip())
+    for uid in uids:
+        for chunk in scan.groups[uid]:
+            for i, line in enumerate(chunk.lines):
+                if ";TZID=" not in line.upper() or not line.upper().startswith(_ZONED):
+                    continue
+                match = _TZID_PARAM.search(line)
+                if match is None:
+                    continue
+                name = match.group(2).strip('"')
+                if name in defined:
+                    continue
+                key = _zone_key(name)
+                if key is not None and key != name:
+                    chunk.lines[i] = line[: match.start(2)] + key + line[match.end(2) :]
+
+
+_US_ZONES = {
+    "eastern time": "America/New_York",
+    "central time": "America/Chicago",
+    "mountain time": "America/Denver",
+    "pacific time": "America/Los_Angeles",
+    "alaska": "America/Anchorage",
+}
+
+
+@functools.cache
+def _zone_key(name: str) -> str | None:
+    """The IANA key for a TZID (IANA, Windows or Outlook display name), or None."""
+    zone = _zone(name)
+    if zone is not None:
+        return zone.key
+    match = _UTC_NAME.match(name.strip())
+    if match is None:
+        return None
+    sign, hours, minutes, places = match.groups()
+    for phrase, us_key in _US_ZONES.items():
+        if phrase in places.casefold():
+            return us_key
+    zones = _iana_by_city()
+    for city in re.split(r"[,:]", places):
+        found = zones.get(city.strip().replace(" ", "_").casefold())
+        if found is not None:
+            return found
+    if not sign:
+        return "UTC"
+    if minutes not in (None, "00") or int(hours) > 14:
+        return None
+    # Etc/GMT-1 is UTC+01:00: POSIX signs are inverted.
+    return "UTC" if int(hours) == 0 else f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
+
+
+@functools.cache
+def _iana_by_city() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key in sorted(zoneinfo.available_timezones()):
+        if "/" in key and not key.startswith(("Etc/", "SystemV/", "posix/", "right/")):
+            found.setdefault(key.rsplit("/", 1)[1].casefold(), key)
+    return found
+
+
 def _calendar_text(scan: _Scan, uids: Iterable[str]) -> str:
     lines = ["BEGIN:VCALENDAR", *scan.props]
     for tz_lines in scan.timezones:
@@ -379,11 +489,17 @@ def _expand(
                 raise _SkipError(f"skipped: {why}")
             continue  # a broken override: the series keeps its original occurrence
         good.append(component)
+    for component in good:
+        _drop_rule_ending_before_start(component)
     series = any(
         name in component for component in good for name in ("RRULE", "RDATE", "RECURRENCE-ID")
     )
     occurrences: list[Any] = good  # single events are their own occurrence
     if series:
+        for component in good:
+            why = _runaway(component, start, end)
+            if why is not None:
+                raise _SkipError(f"skipped: {why}")
         _newer_overrides_win(good)
         import recurring_ical_events
         from icalendar import Calendar
@@ -403,6 +519,131 @@ def _expand(
         if event.start < end and (event.end > start or event.start == event.end >= start):
             events.append(event)
     return events
+
+
+# Seconds per FREQ period, for estimating how much work a rule asks of the expansion.
+_PERIOD = {
+    "SECONDLY": 1,
+    "MINUTELY": 60,
+    "HOURLY": 3600,
+    "DAILY": 86400,
+    "WEEKLY": 7 * 86400,
+    "MONTHLY": 28 * 86400,
+    "YEARLY": 365 * 86400,
+}
+_MAX_STEPS = 200_000  # about a second of dateutil: more is a broken or hostile rule
+_MAX_OCCURRENCES = 10_000  # in the window: an hourly event for a year is 8,760
+
+
+def _rules_of(component: Any) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    for name in ("RRULE", "EXRULE"):
+        value = component.get(name)
+        if value is None:
+            continue
+        for rule in value if isinstance(value, list) else [value]:
+            if isinstance(rule, Mapping):
+                found.append(rule)
+    return found
+
+
+def _number(rule: Mapping[str, Any], key: str) -> int | None:
+    values = rule.get(key)
+    if not values:
+        return None
+    value = values[0] if isinstance(values, list) else values
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _aware_utc(value: object) -> dt.datetime | None:
+    """A rule's UNTIL as an aware instant, loosely (floating and dates read as UTC)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=_UTC) if value.tzinfo is None else value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(), tzinfo=_UTC)
+    return None
+
+
+def _runaway(component: Any, start: dt.datetime, end: dt.datetime) -> str | None:
+    """Why a recurrence rule cannot be expanded in reasonable time, or None.
+
+    dateutil loops forever on INTERVAL=0 and walks every period from DTSTART: a rule every
+    second (or minute) since years ago would take hours, and one every minute fills the
+    window with tens of thousands of occurrences. Such a series is skipped, reported.
+    """
+    begins = component["DTSTART"].dt
+    if not isinstance(begins, dt.datetime):
+        begins = dt.datetime.combine(begins, dt.time())
+    if begins.tzinfo is None:
+        begins = begins.replace(tzinfo=_UTC)
+    walked = max(0.0, (end - begins).total_seconds()) + 86400
+    inside = max(0.0, (end - max(start, begins)).total_seconds()) + 86400
+    for rule in _rules_of(component):
+        text = rule.to_ical().decode() if hasattr(rule, "to_ical") else str(rule)
+        interval, count = _number(rule, "INTERVAL"), _number(rule, "COUNT")
+        if interval is not None and interval < 1:
+            return f"bad recurrence rule: INTERVAL must be 1 or more: {text}"
+        if count is not None and count < 1:
+            return f"bad recurrence rule: COUNT must be 1 or more: {text}"
+        freq = rule.get("FREQ")
+        name = str(freq[0] if isinstance(freq, list) and freq else freq or "").upper()
+        period = _PERIOD.get(name)
+        if period is None:
+            continue  # dateutil reports it
+        per_period = 1.0
+        for key in ("BYSECOND", "BYMINUTE", "BYHOUR"):
+            values = rule.get(key)
+            if values and period < {"BYSECOND": 60, "BYMINUTE": 3600, "BYHOUR": 86400}[key]:
+                continue  # a filter, not an expansion, at this frequency
+            per_period *= max(1, len(values)) if isinstance(values, list) else 1
+        walk, within = walked, inside
+        stop = _aware_utc(rule.get("UNTIL"))
+        if stop is not None and stop + _DAY < end:  # the rule stops early: less to walk
+            walk = max(0.0, (stop - begins).total_seconds()) + 86400
+            within = max(0.0, (stop - max(start, begins)).total_seconds()) + 86400
+        steps = walk / (period * (interval or 1)) * per_period
+        found = within / (period * (interval or 1)) * per_period
+        if count is not None:
+            steps, found = min(steps, count), min(found, count)
+        if steps > _MAX_STEPS or found > _MAX_OCCURRENCES:
+            return f"recurrence rule repeats too often to expand ({name.lower()}): {text}"
+    return None
+
+
+def _ends_before(until: object, begins: object) -> bool:
+    """True when a rule's UNTIL lies before DTSTART (floating values read in the other's zone)."""
+    if isinstance(begins, dt.datetime):
+        if isinstance(until, dt.datetime):
+            if until.tzinfo is None and begins.tzinfo is not None:
+                until = until.replace(tzinfo=begins.tzinfo)
+            elif until.tzinfo is not None and begins.tzinfo is None:
+                begins = begins.replace(tzinfo=until.tzinfo)
+            return until < begins
+        return isinstance(until, dt.date) and until <= begins.date()  # a date UNTIL: its day
+    if isinstance(begins, dt.date):
+        if isinstance(until, dt.datetime):
+            return until.date() < begins
+        return isinstance(until, dt.date) and until < begins
+    return False
+
+
+def _drop_rule_ending_before_start(component: Any) -> None:
+    """RFC 5545: DTSTART always counts as the first occurrence. A rule whose UNTIL lies
+    before DTSTART (a client's bad edit) still leaves that one; dateutil would give none."""
+    value = component.get("RRULE")
+    if value is None or "RECURRENCE-ID" in component:
+        return
+    begins = component["DTSTART"].dt
+    for rule in value if isinstance(value, list) else [value]:
+        until = rule.get("UNTIL") if isinstance(rule, Mapping) else None
+        if not _ends_before(until[0] if isinstance(until, list) and until else until, begins):
+            return
+    del component["RRULE"]
 
 
 def _sequence(component: Any) -> int:
@@ -487,11 +728,13 @@ def _times(
         if last is None or last <= begins:
             last = begins + _DAY
         return _midnight(begins, tz), _midnight(last, tz), True
-    first = _aware(begins, floating_tz).astimezone(tz)
+    # Through UTC: a wall time the clock skips (RFC 5545: read with the offset before the
+    # gap) comes out as the real local time, not as a time that never shows on the clock.
+    first = _aware(begins, floating_tz).astimezone(_UTC).astimezone(tz)
     if isinstance(finish, dt.datetime):
-        until = _aware(finish, floating_tz).astimezone(tz)
+        until = _aware(finish, floating_tz).astimezone(_UTC).astimezone(tz)
     elif isinstance(finish, dt.date):
-        until = _midnight(finish, first.tzinfo or tz).astimezone(tz)
+        until = _midnight(finish, tz).astimezone(_UTC).astimezone(tz)
     else:
         until = first
     return first, max(first, until), False

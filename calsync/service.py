@@ -110,7 +110,19 @@ def read_sources(
         events += found
         problems += bad
     events.sort(key=lambda e: (e.start, e.uid))
-    return events, problems
+    return _once(events), problems
+
+
+def _once(events: list[Event]) -> list[Event]:
+    """The same occurrence read twice (a vdir and its export, given together) counts once."""
+    seen: set[tuple[str, str, dt.datetime]] = set()
+    kept = []
+    for event in events:
+        key = (event.uid, event.recurrence_id or "", event.start)
+        if key not in seen:
+            seen.add(key)
+            kept.append(event)
+    return kept
 
 
 def _read_account(

@@ -2,8 +2,9 @@
 
 A missing path is an error (`SourceNotFoundError`), and so is a file given by name that is not
 iCalendar at all (`CalendarDataError`). Inside a folder, one file per event, a broken or foreign
-`.ics` file is only a `Problem`: the other files still count. Hidden files and files that do not
-end in `.ics` are skipped.
+`.ics` file is only a `Problem`: the other files still count. Subfolders are read too (a folder
+of vdirs, one per calendar). Hidden files and folders and files that do not end in `.ics` are
+skipped.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ def _read(path: Path) -> bytes:
 
 
 def _calendar_files(folder: Path) -> list[Path]:
+    """The `.ics` files of a folder and of its subfolders (a folder of vdirs, as vdirsyncer
+    keeps one folder per calendar), sorted; hidden files and folders are skipped, and a
+    symlinked folder is not followed (no loops)."""
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
@@ -67,11 +71,16 @@ def _calendar_files(folder: Path) -> list[Path]:
             f"cannot read calendar folder {folder}: {exc.strerror or exc}",
             hint="check that the folder exists and that you may read it",
         ) from None
-    return [
-        p
-        for p in entries
-        if not p.name.startswith(".") and p.suffix.lower() == ".ics" and p.is_file()
-    ]
+    files: list[Path] = []
+    for p in entries:
+        if p.name.startswith("."):
+            continue
+        if p.is_dir():
+            if not p.is_symlink():
+                files += _calendar_files(p)
+        elif p.suffix.lower() == ".ics" and p.is_file():
+            files.append(p)
+    return files
 
 
 def _load_folder(

@@ -130,4 +130,5 @@ def _report_problems(app: AppContext, outcome: PlanOutcome) -> None:
         app.err(f"calsync: warning: {problem}")
     if outcome.problems:
         n = len(outcome.problems)
-        app.err(f"calsync: {n} broken event{'s' if n != 1 else ''} skipped; the rest was planned")
+        what = "a broken event or file" if n == 1 else f"{n} broken events or files"
+        app.err(f"calsync: skipped {what} (listed above); the rest was planned")

@@ -106,7 +106,7 @@ def _when(event: Event, tz: dt.tzinfo) -> str:
     start = event.start.astimezone(tz)
     if event.all_day:
         days = max(1, (event.end - event.start).days)
-        return f"{start:%a %d %b}  all day" + (f" ({days} days)" if days > 1 else "")
+        return f"{start:%a %d %b}  all day" + (f" ({days}d)" if days > 1 else "")
     end = event.end.astimezone(tz)
     return f"{start:%a %d %b}  {start:%H:%M}–{end:%H:%M}"
 
@@ -166,7 +166,7 @@ def plan_table(outcome: PlanOutcome, config: Config, *, explain: bool = False) -
             lines.append(f"  ! {warning}")
     if outcome.problems:
         lines.append("")
-        lines.append(f"{len(outcome.problems)} broken event(s) skipped (see stderr)")
+        lines.append(f"{len(outcome.problems)} broken event(s) or file(s) skipped (see stderr)")
     return "\n".join(lines)
 
 

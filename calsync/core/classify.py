@@ -14,7 +14,8 @@ a person can read ("interval: "6 x 800m" matches a repeat pattern"). The rules, 
    German, French, Spanish, Dutch, Italian and Portuguese.
    - An explicit run word in the title (run, jog, Lauf and its compounds, footing, rodaje,
      hardlopen, duurloop, corsa, corrida, ...) or the runner emoji makes it a run, even next to
-     another sport ("Brick: bike + run"); not in "school run", "dry run", "run through".
+     another sport ("Brick: bike + run"); not in "school run", "dry run", "run through", nor
+     in "aqua jogging" or "pool running" (another sport).
    - Otherwise a strength word (gym, Krafttraining, musculation, fuerza, ...) makes it
      `strength`; another sport (cycling, swimming, yoga, rowing, walking, ...) or a meeting or
      appointment word makes it `other`, even with speed words in it ("Bike intervals"). The
@@ -38,6 +39,9 @@ a person can read ("interval: "6 x 800m" matches a repeat pattern"). The rules, 
    - the same markers in the categories;
    - the same markers in the description, unless the title says the run is easy ("Easy run"
      with "intervals on Thursday" in its notes stays easy);
+   - a race distance in the title ("Berlin Marathon", "Semi-marathon de Paris", "Meia
+     maratona"; not "marathon pace", "marathon training" or an easy title) -> `interval`: a
+     race is the hardest session, and the day before it is the day before intervals;
    - a distance of at least `rules.long_km` (miles are compared with that threshold rounded to
      whole miles, so 18 km means 11 mi) or a duration of at least `rules.long_minutes` ->
      `long`;
@@ -321,7 +325,16 @@ _SPORTS = (
             "futebol basketball basket volleyball golf ski skiing langlauf climbing bouldering "
             "klettern escalade escalada arrampicata boxing boxen boxe judo karate dance "
             "dancing tanzen danse baile bailar dansen danza skating hockey rugby surf surfing "
-            "elliptical crosstrainer stepper aquajogging aquafit"
+            "elliptical crosstrainer stepper aquajogging aquafit aquarunning"
+        ),
+        _phrases(
+            "aqua jogging",
+            "aqua jog",
+            "aqua running",
+            "pool running",
+            "pool run",
+            "water running",
+            "deep water running",
         ),
     ),
 )
@@ -373,6 +386,7 @@ _INTERVAL = _Vocab(
     _split(
         "interval intervals intervall intervalle intervallen intervalli intervalo intervalos "
         "intervalado intervalados intervaltraining intervalltraining reps repeats repetitions "
+        "lt lt2 "
         "hills track tempo tempos tempolauf tempodauerlauf tdl threshold fartlek fartleks race "
         "races racing raceday parkrun vo2 vo2max vvo2 speed speedwork sprints yasso yassos "
         "relay relays staffel relais relevos estafeta estafette staffetta "
@@ -462,7 +476,7 @@ _DISTANCE = re.compile(
 )
 _RACE_DISTANCE = re.compile(
     r"(?<!\w)(half|halve|halb|semi|media|mezza|meia|demi)?[\s-]*(marathon|maraton|maratona)"
-    r"(?!\w)(?!\s*(?:pace|tempo|ritmo|effort|allure|training|plan|block|week))"
+    r"(?!\w)(?!\s*(?:pace|tempo|ritmo|effort|allure|training|plan|block|week|distance))"
 )
 _HMS = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:])")
 _HOURS = re.compile(
@@ -672,14 +686,14 @@ def _figures(m: _Measures) -> str:
 # "School run", "dry run", "run through the slides", "running late": not runs.
 _RUN_NOT_AFTER = _split(
     "school dry test trial supply coffee beer food shopping errand errands milk grocery "
-    "airport print production pilot bank"
+    "airport print production pilot bank aqua pool water"
 )
 _RUN_NOT_BEFORE = _split("through errands late behind")
 
 
 def _not_really_run(text: _Text, i: int) -> bool:
     word = text.tokens[i][0]
-    if word not in ("run", "runs", "running"):
+    if word not in ("run", "runs", "running", "jog", "jogging"):
         return False
     before = text.tokens[i - 1][0] if i > 0 else ""
     after = text.tokens[i + 1][0] if i + 1 < len(text.tokens) else ""
@@ -744,7 +758,21 @@ def _marker(text: _Text) -> bool:
     """A training marker: a named long run, a speed marker, an easy-run word or a race distance
     ("Berlin Marathon")."""
     found = _named_long(text) or _speed(text) or _EASY.find(text)
-    return bool(found) or ("mara" in text.norm and _RACE_DISTANCE.search(text.norm) is not None)
+    if found or not text.words.isdisjoint(_STRIDES):  # "Strides": an easy day's session
+        return True
+    return "mara" in text.norm and _RACE_DISTANCE.search(text.norm) is not None
+
+
+def _race(text: _Text) -> str | None:
+    """A title that is a race ("Berlin Marathon", "Semi-marathon de Paris"): the hardest
+    session of all, so the day before it is treated as the day before intervals. Not when
+    the title says easy ("Recovery run after the marathon")."""
+    if "mara" not in text.norm or _EASY.find(text) is not None:
+        return None
+    match = _RACE_DISTANCE.search(text.norm)
+    if match is None:
+        return None
+    return f'"{text.quote(*match.span()).strip(" -")}" is a race'
 
 
 def _not_a_run(text: _Text, where: str = "", *, meetings: bool = True) -> tuple[Kind, str] | None:
@@ -808,6 +836,9 @@ def _run_kind(f: _Fields, m: _Measures, rules: ClassifyRules) -> tuple[Kind, str
         why = _speed(text)
         if why is not None:
             return Kind.INTERVAL, why + _IN[name]
+    why = _race(f.summary)
+    if why is not None:
+        return Kind.INTERVAL, why
     why = _long_by_numbers(m, rules)
     if why is not None:
         return Kind.LONG, why

@@ -27,7 +27,9 @@ Which days
     lighter (`Block.lighter`, the lighter template, " (light)" in the summary, and the reason
     says why); "allow" treats it as any other day (normal session, the reason mentions it).
   - Blackout: an event of any kind, calendar or length whose summary contains one of
-    `rules.blackout_words` (whole words, case-insensitive) keeps its days free of strength.
+    `rules.blackout_words` (whole words, case-insensitive) keeps its days free of strength;
+    not after "bank", "public", "national" or "federal" ("Summer bank holiday" is a public
+    holiday: a day off, not a trip).
   - A busy all-day event that is not a run (a conference) blocks the whole day. All-day runs
     and transparent all-day events (a public holiday) block no hours.
   - Never in the past: days before `now`'s local date are not candidates; today is one only
@@ -55,7 +57,9 @@ Where in the day
     (any calendar, timed, `Event.busy`), keeping `rules.buffer_minutes` clear before and after
     each one.
   - `placement`: "after_run" tries right after each allowed run of the day ends (in order of
-    end), end + buffer rounded up to 5 minutes, else falls back to "earliest"; "earliest" and
+    end), end + buffer rounded up to 5 minutes; when that is taken (a meeting right after the
+    run), the first free grid slot later that day (strength after the run, not before it at
+    dawn), else falls back to "earliest"; "earliest" and
     "latest" take the first or last free start on the 15-minute grid (:00, :15, :30, :45).
   - Durations are elapsed time (computed in UTC). Grid starts are stepped in UTC, so a block
     never starts in a DST gap. A block fits a window when every minute of it reads a time
@@ -178,7 +182,10 @@ def _blackout_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
     if not cleaned:
         return None
     alternatives = "|".join(re.escape(w) for w in cleaned)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    # A public holiday ("Summer bank holiday" in Google's UK holidays calendar) is a day off
+    # work, not a trip: it keeps no day free of strength.
+    public = "".join(rf"(?<!{w} )" for w in ("bank", "public", "national", "federal"))
+    return re.compile(rf"(?<!\w){public}(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def _local_days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
@@ -208,10 +215,16 @@ def _index(
         event = item.event
         if event.managed:
             continue
-        local_start, local_end = event.start.astimezone(tz), event.end.astimezone(tz)
+        # Through UTC, so that a time in a DST gap reads as the real local time.
+        local_start = event.start.astimezone(UTC).astimezone(tz)
+        local_end = event.end.astimezone(UTC).astimezone(tz)
         first, last = _local_days(local_start, local_end)
         if last < lo or first > hi:
             continue
+        # Clipped to the days looked at: an event may run to year 9999 (no room for a buffer).
+        local_start = max(local_start, dt.datetime.combine(lo - ONE_DAY, MIDNIGHT, tzinfo=tz))
+        local_end = min(local_end, dt.datetime.combine(hi + 2 * ONE_DAY, MIDNIGHT, tzinfo=tz))
+        first, last = max(first, lo), min(last, hi)
         is_run = item.kind in RUN_KINDS
         black = blackout is not None and blackout.search(event.summary) is not None
         for day in _day_range(first, last, lo, hi):
@@ -463,12 +476,18 @@ def _find_slot(ctx: _Context, day: dt.date, info: _Day) -> Interval | None:
     if rules.placement == "after_run":
         buffer = dt.timedelta(minutes=rules.buffer_minutes)
         runs = [r for r in info.runs if r.kind.value in rules.allowed_on and not r.event.all_day]
-        for end in sorted({r.event.end.astimezone(UTC) for r in runs}):
+        ends = sorted({r.event.end.astimezone(UTC) for r in runs})
+        for end in ends:
             start = _ceil(end + buffer, AFTER_RUN_GRID)
             if _clash(start, start + duration, busy) is None and any(
                 _fits(ctx, f, start, start + duration) for f in frames
             ):
                 return start, start + duration
+        for end in ends:  # right after is taken: the first free slot later that day
+            for frame in frames:
+                slot = _earliest(ctx, frame, duration, busy, end + buffer)
+                if slot is not None:
+                    return slot
     if rules.placement == "latest":
         for frame in reversed(frames):
             slot = _latest(ctx, frame, duration, busy)
@@ -483,9 +502,13 @@ def _find_slot(ctx: _Context, day: dt.date, info: _Day) -> Interval | None:
 
 
 def _earliest(
-    ctx: _Context, frame: _Frame, duration: dt.timedelta, busy: Sequence[Interval]
+    ctx: _Context,
+    frame: _Frame,
+    duration: dt.timedelta,
+    busy: Sequence[Interval],
+    not_before: dt.datetime = EPOCH,
 ) -> Interval | None:
-    start = _ceil(max(frame.start, ctx.now), GRID)
+    start = _ceil(max(frame.start, ctx.now, not_before), GRID)
     while start + duration <= frame.end:  # bounded: every step moves forward by >= GRID
         end = start + duration
         clash = _clash(start, end, busy)

@@ -845,12 +845,15 @@ END:VEVENT
     ]
 
 
-def test_a_series_that_ends_before_it_starts_has_no_occurrences():
+def test_a_series_that_ends_before_it_starts_keeps_its_dtstart():
+    # RFC 5545: DTSTART always counts as the first occurrence (was: no occurrence at all).
     data = text(
         "BEGIN:VEVENT\nUID:u\nDTSTART:20261130T070000Z\n"
-        "RRULE:FREQ=WEEKLY;UNTIL=20261101T000000Z\nSUMMARY:never\nEND:VEVENT"
+        "RRULE:FREQ=WEEKLY;UNTIL=20261101T000000Z\nSUMMARY:once\nEND:VEVENT"
     )
-    assert parse_text(data) == ([], [])
+    events, problems = parse_text(data)
+    assert problems == []
+    assert [(e.summary, e.start) for e in events] == [("once", utc("2026-11-30", "07:00"))]
 
 
 TEXT = st.text(
@@ -875,3 +878,78 @@ def test_any_text_survives_render_and_parse(summary: str, description: str, slot
     (event,) = events
     assert (event.summary, event.description) == (summary, description)
     assert event.uid == f"2026-W49-{slot_no}@calsync"
+
+
+# --- found by adversarial use -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "dtstart", "why"),
+    [
+        ("FREQ=DAILY;INTERVAL=0", "20261201T070000Z", "INTERVAL must be 1 or more"),
+        ("FREQ=WEEKLY;COUNT=-1", "20261201T070000Z", "COUNT must be 1 or more"),
+        ("FREQ=SECONDLY", "20261201T070000Z", "repeats too often"),
+        ("FREQ=MINUTELY", "20200101T000000Z", "repeats too often"),
+        ("FREQ=HOURLY", "19700101T000000Z", "repeats too often"),
+        ("FREQ=DAILY;BYHOUR=1,2,3;BYMINUTE=0,10,20,30,40,50", "20261201T070000Z", None),
+        ("FREQ=HOURLY;COUNT=24", "19700101T000000Z", None),
+        ("FREQ=HOURLY;UNTIL=19710101T000000Z", "19700101T000000Z", None),  # ended long ago
+    ],
+)
+def test_runaway_recurrence_rules_are_problems_not_hangs(rule: str, dtstart: str, why: str | None):
+    body = f"BEGIN:VEVENT\r\nUID:r\r\nDTSTART:{dtstart}\r\nDURATION:PT1M\r\nRRULE:{rule}\r\n"
+    body += "SUMMARY:x\r\nEND:VEVENT\r\n"
+    data = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + body.encode() + b"END:VCALENDAR\r\n"
+    start, end = at("2026-11-30"), at("2026-12-07")
+    events, problems = ical.parse_events(data, source="s", start=start, end=end, tz=LONDON)
+    if why is None:
+        assert problems == []
+    else:
+        assert events == []
+        assert [p.uid for p in problems] == ["r"]
+        assert why in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("tzid", "utc_hour"),
+    [
+        ("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna", 6),
+        ("(UTC-05:00) Eastern Time (US & Canada)", 12),
+        ("(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi", 1),
+        ("(UTC) Coordinated Universal Time", 7),
+        ("(UTC+03:00) Somewhere Unknown", 4),
+        ("W. Europe Standard Time", 6),
+        ("Mars/Olympus", 7),  # unknown: floating, read in the home zone
+    ],
+)
+def test_tzids_without_vtimezone(tzid: str, utc_hour: int):
+    body = f'BEGIN:VEVENT\r\nUID:z\r\nDTSTART;TZID="{tzid}":20261201T070000\r\n'
+    body += "DURATION:PT1H\r\nSUMMARY:x\r\nEND:VEVENT\r\n"
+    data = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + body.encode() + b"END:VCALENDAR\r\n"
+    start, end = at("2026-11-30"), at("2026-12-07")
+    events, problems = ical.parse_events(data, source="s", start=start, end=end, tz=LONDON)
+    assert problems == []
+    assert [e.start.astimezone(dt.UTC).hour for e in events] == [utc_hour]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=WEEKLY;UNTIL=20260101T000000Z",  # UNTIL a year before DTSTART
+        "FREQ=WEEKLY;UNTIL=20261202T000000Z",  # the same day, hours before
+        "FREQ=WEEKLY;UNTIL=20261202T065959",  # floating: read in DTSTART's zone
+        "FREQ=WEEKLY;UNTIL=20261202",  # a date UNTIL on DTSTART's day
+        "FREQ=WEEKLY;UNTIL=20261209T000000Z",  # a normal rule that ends before the 2nd week
+    ],
+)
+def test_dtstart_always_counts_even_when_until_is_before_it(rule: str):
+    # RFC 5545 3.8.5.3: "The DTSTART property value always counts as the first occurrence."
+    # dateutil gave no occurrence at all, so a Wednesday tempo run vanished from the plan.
+    body = "BEGIN:VEVENT\r\nUID:u\r\nDTSTART;TZID=Europe/London:20261202T070000\r\n"
+    body += f"DURATION:PT1H\r\nRRULE:{rule}\r\nSUMMARY:Tempo\r\nEND:VEVENT\r\n"
+    data = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + body.encode() + b"END:VCALENDAR\r\n"
+    events, problems = ical.parse_events(
+        data, source="s", start=at("2026-11-30"), end=at("2026-12-21"), tz=LONDON
+    )
+    assert problems == []
+    assert [e.start for e in events] == [at("2026-12-02", "07:00")]

@@ -99,3 +99,31 @@ def test_a_file_given_with_tilde_or_relative_path(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("HOME", str(FIXTURES))
     events, _ = ics_file.load_events(["~/vdir"], start=START, end=END, tz=LONDON)
     assert len(events) == 3
+
+
+def test_a_folder_of_vdirs_is_read_recursively_without_hidden_folders():
+    events, problems = load(FIXTURES / "vdir_nested")
+    assert problems == []
+    assert sorted(e.uid for e in events) == [
+        "dentist-0001@vdir.test",
+        "easy-0002@vdir.test",
+        "top-0003@vdir.test",
+    ]  # not .Trash/should-not-load.ics
+
+
+def test_a_windows_1252_file_keeps_its_characters():
+    events, problems = load(FIXTURES / "latin1_outlook.ics")
+    assert problems == []
+    assert [e.summary for e in events] == ["Lockerer Dauerlauf über 10 km", "Fractionné 10x400"]
+
+
+def test_an_empty_file_given_by_name_is_a_data_error_that_says_empty():
+    with pytest.raises(CalendarDataError, match="the file is empty"):
+        load(FIXTURES / "empty.ics")
+
+
+def test_a_utf16_file_with_a_byte_order_mark_is_read():
+    events, problems = load(FIXTURES / "utf16_outlook.ics")
+    assert problems == []
+    assert [e.uid for e in events] == ["utf16-run@outlook.test", "utf16-interval@outlook.test"]
+    assert events[0].description == "Danach Café mit Jürgen – € 5"

@@ -189,4 +189,5 @@ def test_load_config_default_path_follows_xdg(tmp_path):
     (folder / "config.toml").write_text('timezone = "Asia/Tokyo"\n')
     config = load_config(None, UTC, env={"XDG_CONFIG_HOME": str(tmp_path)})
     assert config.timezone.key == "Asia/Tokyo"
-    assert load_config(None, UTC, env={"HOME": str(tmp_path / "none")}).source == "defaults"
+    fallback = load_config(None, UTC, env={"HOME": str(tmp_path / "none")})
+    assert fallback.source.startswith("the defaults (no config file at ")

@@ -704,3 +704,42 @@ def test_built_in_templates_are_what_the_plan_uses():
     names = {t.name for t in TEMPLATES}
     result = run_plan(canonical() + canonical(day(7)), weeks=2)
     assert {b.template for b in result.blocks} <= names
+
+
+# --- found by adversarial use -----------------------------------------------------------------
+
+
+def test_a_meeting_right_after_the_run_moves_the_block_later_not_to_dawn():
+    # Thu: run 07:00-07:50, meeting 08:00-09:00. The block used to fall back to 06:00 (before
+    # the run); the first free slot after the run is 09:15 (meeting end + buffer).
+    items = [
+        item(day(0), Kind.EASY, "Easy run"),
+        item(day(3), Kind.EASY, "Easy run"),
+        item(day(3), Kind.OTHER, "Meeting", hour=8, minutes=60),
+    ]
+    result = run_plan(items)
+    assert [b.start for b in result.blocks] == [at(day(0), 8, 5), at(day(3), 9, 15)]
+
+
+def test_an_event_that_never_ends_does_not_overflow():
+    forever = Event("forever", at(day(2), 12), dt.datetime.max.replace(tzinfo=UTC), "Away")
+    items = [
+        item(day(0), Kind.EASY, "Easy run"),
+        item(day(3), Kind.EASY, "Easy run"),
+        Classified(forever, Kind.OTHER, "test"),
+    ]
+    result = run_plan(items)
+    assert [b.day for b in result.blocks] == [day(0)]
+    assert any(w.startswith("Thu: no free") for w in result.weeks[0].warnings)
+
+
+def test_a_public_bank_holiday_is_no_blackout_but_a_holiday_trip_is():
+    items = [
+        item(day(0), Kind.EASY, "Easy run"),
+        item(day(3), Kind.EASY, "Easy run"),
+        all_day(day(0), Kind.OTHER, "Early May bank holiday", busy=False),
+        all_day(day(3), Kind.OTHER, "Holiday in Spain", busy=False),
+    ]
+    result = run_plan(items)
+    assert days_of(result) == [day(0)]
+    assert result.weeks[0].warnings[-1] == 'Thu: blackout ("Holiday in Spain")'
