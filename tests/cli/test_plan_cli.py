@@ -228,3 +228,13 @@ def test_its_own_earlier_blocks_in_the_input_plan_the_same_and_show_once(tmp_pat
     assert table.stdout.count("Strength (light)") == 1  # under Strength, not again as a run
     training = table.stdout.split("  Training\n")[1].split("  Strength\n")[0]
     assert "easy" in training and "strength" not in training
+
+
+def test_the_same_calendar_given_twice_counts_each_occurrence_once(tmp_path):
+    config = london(tmp_path)
+    args = ("--now", NOW, "classify", "-c", config, "--from", "2026-11-30", "--weeks", "1")
+    once = run(*args, CANONICAL, "--format", "json")
+    twice = run(*args, CANONICAL, CANONICAL, "--format", "json")
+    assert once.exit_code == 0 and twice.exit_code == 0, twice.stderr
+    assert len(json.loads(once.stdout)) == 4
+    assert json.loads(twice.stdout) == json.loads(once.stdout)
