@@ -353,9 +353,13 @@ def choose_template(
     """The template for one block: matching flags first, then alternating by `index`.
 
     Empty `templates` means the built-ins. Without an exact flag match, a template with the
-    right `lighter` flag is used, then any non-lighter one, then any at all.
+    right `lighter` flag is used, then any non-lighter one, then any at all. The day before
+    intervals always gets a lighter session: when none of `templates` is lighter, the
+    built-in lighter one is used.
     """
     pool = list(templates) or list(TEMPLATES)
+    if lighter and not any(t.lighter for t in pool):
+        pool = list(TEMPLATES)  # the user's own are all full sessions: use the built-in light one
     for keep in (
         lambda t: t.lighter == lighter and t.knee_friendly == knee_friendly,
         lambda t: t.lighter == lighter,

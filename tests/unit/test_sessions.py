@@ -139,10 +139,13 @@ def test_user_templates_override_the_built_ins():
     assert describe(mine[0], 60) == "Legs: squats 5 × 3"
 
 
-def test_user_templates_without_a_lighter_one_fall_back_to_a_normal_one():
+def test_user_templates_without_a_lighter_one_use_the_built_in_light_session_before_intervals():
     mine = (Template("only", "Only", "The one session"),)
     chosen = choose_template(mine, lighter=True, knee_friendly=False, index=7)
-    assert chosen is mine[0]
+    assert chosen.lighter and chosen.name == "light"  # never heavy the day before intervals
+    knee = choose_template(mine, lighter=True, knee_friendly=True, index=0)
+    assert knee.lighter and knee.knee_friendly
+    assert choose_template(mine, lighter=False, knee_friendly=False, index=3) is mine[0]
 
 
 def test_a_user_template_named_like_a_built_in_keeps_its_own_body():
