@@ -580,7 +580,10 @@ def _distances(text: _Text) -> list[_Distance]:
             km = value
         if 0 < km <= 500:
             found.append(_Distance(km, miles, text.quote(*m.span())))
-    for m in _RACE_DISTANCE.finditer(text.norm) if "mara" in text.norm else ():
+    # "Recovery run after the marathon": with an easy word, a race's name is context, not the
+    # distance of this run.
+    races = "mara" in text.norm and _EASY.find(text) is None
+    for m in _RACE_DISTANCE.finditer(text.norm) if races else ():
         if not masked.covers(m.span()):
             km = HALF_MARATHON_KM if m.group(1) else MARATHON_KM
             found.append(_Distance(km, None, text.quote(*m.span()).strip()))

@@ -576,6 +576,9 @@ def test_classify_never_raises_and_is_deterministic(
         ("Meia maratona de Lisboa", INTERVAL),
         ("Mezza maratona di Roma", INTERVAL),
         ("Media maratón Valencia", INTERVAL),
+        # With an easy word the race's name is context, not this run's 42 km.
+        ("Recovery run after the marathon", EASY),
+        ("Lockerer Lauf nach dem Marathon", EASY),
         ("Long run half marathon distance", LONG),
         ("Marathon training run 20 km", LONG),
         ("Easy 10k (marathon week)", EASY),
