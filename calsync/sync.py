@@ -686,7 +686,8 @@ class _Engine:
             return SyncAction(
                 "remove", action.week, None, found.start, found.summary, found.uid, action.reason
             )
-        if block is None:  # a block that stays as it is (past, moved or edited by the user)
+        # No planned block: it stays as it is (past, moved or edited by the user).
+        if block is None or (action.kind == "keep" and self._says_the_same(cached, found, block)):
             self._adopt(found)
             return SyncAction(
                 "keep",
@@ -697,19 +698,7 @@ class _Engine:
                 found.uid,
                 action.reason,
                 end=found.end,
-                fixed=True,
-            )
-        if action.kind == "keep" and self._says_the_same(cached, found, block):
-            self._adopt(found)
-            return SyncAction(
-                "keep",
-                action.week,
-                found.start,
-                None,
-                found.summary,
-                found.uid,
-                action.reason,
-                end=found.end,
+                fixed=block is None,
             )
         kind = "move" if action.kind == "move" else "update"
         reason = action.reason if kind == "move" else f"text refreshed: {action.reason}"

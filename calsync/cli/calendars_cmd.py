@@ -9,6 +9,7 @@ import click
 
 from calsync.cli.context import AppContext
 from calsync.cli.options import config_option
+from calsync.cli.options import format_option
 
 if TYPE_CHECKING:
     from calsync.adapters.caldav_store import CalendarRef
@@ -25,14 +26,7 @@ here into [accounts.NAME].
 @click.command(name="calendars", epilog=EPILOG)
 @config_option
 @click.option("--account", "account_name", metavar="NAME", help="Only this account.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people, json for machines.",
-)
+@format_option("table", "json")
 @click.pass_obj
 def command(app: AppContext, account_name: str | None, fmt: str) -> None:
     """List each CalDAV calendar's name, URL and role (runs / busy / target)."""

@@ -93,6 +93,24 @@ def now_option(f: F) -> F:
     )(f)
 
 
+def format_option(*choices: str) -> Callable[[F], F]:
+    """`--format` with the given choices (the first is the default) as `fmt`."""
+    helps = {
+        "table": "table for people",
+        "json": "json for machines",
+        "ics": "ics for a calendar of the blocks",
+    }
+    text = ", ".join(helps[c] for c in choices) + "."
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=text,
+    )
+
+
 def sources_argument(f: F) -> F:
     return click.argument("sources", nargs=-1, metavar="[SOURCE]...")(f)
 

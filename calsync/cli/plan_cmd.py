@@ -9,6 +9,7 @@ import click
 
 from calsync.cli.context import AppContext
 from calsync.cli.options import config_option
+from calsync.cli.options import format_option
 from calsync.cli.options import shared_plan_options
 
 if TYPE_CHECKING:
@@ -23,14 +24,7 @@ them), or an http(s)/webcal URL of an ICS feed. With no SOURCE, calsync reads th
 
 @click.command(epilog=SOURCES_HELP)
 @shared_plan_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "ics"]),
-    default="table",
-    show_default=True,
-    help="table for people, json for machines, ics for a calendar of the blocks.",
-)
+@format_option("table", "json", "ics")
 @click.option("--explain", is_flag=True, help="Show why each run got its kind.")
 @click.pass_obj
 def plan(
@@ -57,14 +51,7 @@ def plan(
 
 @click.command(epilog=SOURCES_HELP)
 @shared_plan_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people, json for machines.",
-)
+@format_option("table", "json")
 @click.option("--explain", is_flag=True, help="Show the reason column in the table.")
 @click.pass_obj
 def classify(

@@ -11,6 +11,7 @@ import click
 
 from calsync.cli.context import AppContext
 from calsync.cli.options import config_option
+from calsync.cli.options import format_option
 from calsync.cli.options import now_option
 
 if TYPE_CHECKING:
@@ -39,14 +40,7 @@ unreachable.
     is_flag=True,
     help="Go ahead although a safety check objects (many removals, a calendar gone empty).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people, json for machines.",
-)
+@format_option("table", "json")
 @click.pass_obj
 def command(
     app: AppContext, account_name: str | None, dry_run: bool, force: bool, fmt: str

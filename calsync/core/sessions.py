@@ -90,6 +90,23 @@ CORE_LIGHT = Part(
     ),
 )
 
+# The second half of both lighter sessions (the day before intervals).
+LIGHT_FINISH = (
+    Part(
+        "Calves and posterior chain",
+        7,
+        (
+            "calf raise 2 × 10, bodyweight or light",
+            "glute bridge 2 × 10",
+        ),
+    ),
+    CORE_LIGHT,
+    Part("Mobility and easy walk-out", 5, ("hip flexor stretch, calf stretch",)),
+)
+LIGHT_NOTE = (
+    "Lighter session: tomorrow is intervals. Fewer sets, no heavy eccentrics, leave feeling fresh."
+)
+
 SESSIONS: tuple[Session, ...] = (
     Session(
         "a",
@@ -179,19 +196,9 @@ SESSIONS: tuple[Session, ...] = (
                     "box jumps 2 × 2, step down",
                 ),
             ),
-            Part(
-                "Calves and posterior chain",
-                7,
-                (
-                    "calf raise 2 × 10, bodyweight or light",
-                    "glute bridge 2 × 10",
-                ),
-            ),
-            CORE_LIGHT,
-            Part("Mobility and easy walk-out", 5, ("hip flexor stretch, calf stretch",)),
+            *LIGHT_FINISH,
         ),
-        note="Lighter session: tomorrow is intervals. Fewer sets, no heavy eccentrics, "
-        "leave feeling fresh.",
+        note=LIGHT_NOTE,
         lighter=True,
     ),
     Session(
@@ -283,19 +290,9 @@ SESSIONS: tuple[Session, ...] = (
                     "sled push 2 × 10 m",
                 ),
             ),
-            Part(
-                "Calves and posterior chain",
-                7,
-                (
-                    "calf raise 2 × 10, bodyweight or light",
-                    "glute bridge 2 × 10",
-                ),
-            ),
-            CORE_LIGHT,
-            Part("Mobility and easy walk-out", 5, ("hip flexor stretch, calf stretch",)),
+            *LIGHT_FINISH,
         ),
-        note="Lighter session: tomorrow is intervals. Fewer sets, no heavy eccentrics, "
-        "leave feeling fresh.",
+        note=LIGHT_NOTE,
         lighter=True,
         knee_friendly=True,
     ),

@@ -32,6 +32,7 @@ from calsync.errors import CalendarNotFoundError
 from calsync.errors import ConflictError
 from calsync.errors import ExitCode
 from calsync.errors import RemoteUnavailableError
+from tests.ics_text import vevent_ics
 from tests.servers import AuthServer
 from tests.servers import DavServer
 from tests.servers import free_port
@@ -45,25 +46,8 @@ WINDOW_END = dt.datetime(2026, 12, 7, tzinfo=BERLIN)
 
 
 def ics(uid: str, start: dt.datetime, *, summary: str = "Easy run", rrule: str = "") -> bytes:
-    """A VEVENT as a calendar app would write it (UTC times, CRLF)."""
-    end = start + dt.timedelta(hours=1)
-    fmt = "%Y%m%dT%H%M%SZ"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//calsync tests//EN",
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        "DTSTAMP:20261101T120000Z",
-        f"DTSTART:{start.astimezone(UTC).strftime(fmt)}",
-        f"DTEND:{end.astimezone(UTC).strftime(fmt)}",
-        f"SUMMARY:{summary}",
-        *([f"RRULE:{rrule}"] if rrule else []),
-        "END:VEVENT",
-        "END:VCALENDAR",
-        "",
-    ]
-    return "\r\n".join(lines).encode()
+    """A one-hour VEVENT as a calendar app would write it (UTC times, CRLF)."""
+    return vevent_ics(uid, start, summary=summary, extra=(f"RRULE:{rrule}",) if rrule else ())
 
 
 def account(url: str, **kw: object) -> Account:

@@ -28,6 +28,7 @@ from calsync.config import load_config
 from calsync.credentials import resolve_credentials
 from calsync.sync import SyncReport
 from calsync.sync import sync_once
+from tests.ics_text import vevent_ics
 from tests.servers import DavServer
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -48,25 +49,7 @@ def ics(
     overrides: tuple[str, ...] = (),
 ) -> bytes:
     """One VEVENT (plus override VEVENTs) as a calendar app writes it: UTC times, CRLF."""
-    fmt = "%Y%m%dT%H%M%SZ"
-    end = start + dt.timedelta(minutes=minutes)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//calsync tests//EN",
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        "DTSTAMP:20261101T120000Z",
-        f"DTSTART:{start.astimezone(UTC).strftime(fmt)}",
-        f"DTEND:{end.astimezone(UTC).strftime(fmt)}",
-        f"SUMMARY:{summary}",
-        *extra,
-        "END:VEVENT",
-        *overrides,
-        "END:VCALENDAR",
-        "",
-    ]
-    return "\r\n".join(lines).encode()
+    return vevent_ics(uid, start, minutes, summary, extra=extra, overrides=overrides)
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 11) -> dt.datetime:
