@@ -28,16 +28,9 @@ TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 def state_dir(config: Config | None, env: Mapping[str, str]) -> Path:
     """Where calsync keeps its state (see the module docstring for the order)."""
-    systemd = env.get("STATE_DIRECTORY", "").split(":")[0].strip()
-    if systemd:
-        return Path(systemd)
-    if config is not None and config.sync.state_dir:
-        return Path(config.sync.state_dir).expanduser()
-    xdg = env.get("XDG_STATE_HOME", "").strip()
-    if xdg:
-        return Path(xdg) / "calsync"
-    home = env.get("HOME") or str(Path.home())
-    return Path(home) / ".local" / "state" / "calsync"
+    from calsync.state import default_state_dir
+
+    return default_state_dir(env, config.sync.state_dir if config is not None else None)
 
 
 def new_token() -> str:

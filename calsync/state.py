@@ -94,16 +94,16 @@ class BlockRecord:
 
 def default_state_dir(env: Mapping[str, str], configured: str | None) -> Path:
     """$STATE_DIRECTORY (systemd), else `[sync] state_dir`, else $XDG_STATE_HOME/calsync,
-    else ~/.local/state/calsync (the same order as calsync.feed_token.state_dir)."""
+    else ~/.local/state/calsync. The feed token lives there too (calsync.feed_token)."""
     systemd = env.get("STATE_DIRECTORY", "").split(":")[0].strip()
     if systemd:
         return Path(systemd)
     if configured:
         return Path(configured).expanduser()
-    base = env.get("XDG_STATE_HOME")
+    base = env.get("XDG_STATE_HOME", "").strip()
     if base:
         return Path(base) / "calsync"
-    home = env.get("HOME") or str(Path("~").expanduser())
+    home = env.get("HOME") or str(Path.home())
     return Path(home) / ".local" / "state" / "calsync"
 
 
