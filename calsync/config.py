@@ -53,7 +53,11 @@ class Account:
     target: str = "Strength"
     verify_tls: bool = True
     ca_file: str | None = None
-    timeout_seconds: float = 30.0
+    timeout_seconds: float = 30.0  # longest wait for any one read from the server
+    # Bounds against a broken or hostile server (exit 69 when one is hit):
+    max_response_mib: int = 64  # largest answer read (a ten-year calendar is ~10 MiB)
+    request_deadline_seconds: float = 60.0  # longest one request may take in all
+    sync_deadline_minutes: float = 10.0  # longest one run (sync, plan, ...) may take
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,7 @@ class Config:
     source: str
     timezone: zoneinfo.ZoneInfo
     rules: PlanRules
+    timezone_set: bool = False  # False: the machine's zone, until a calendar's zone is known
     classify: ClassifyRules = field(default_factory=ClassifyRules)
     weeks: int = 4
     sources: tuple[str, ...] = ()
@@ -269,6 +274,16 @@ def _timezone(value: object) -> zoneinfo.ZoneInfo:
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _time_of_day(value: object) -> dt.time:
+    m = _TIME.match(_str(value))
+    if not m or int(m[1]) > 23 or int(m[2]) > 59:
+        raise ValueError(f"expected a time of day like '07:00', got {_show(value)}")
+    return dt.time(int(m[1]), int(m[2]))
+
+
 def _windows(value: object) -> tuple[TimeWindow, ...]:
     items = _str_list(value)
     out = []
@@ -351,6 +366,11 @@ def _plan_rules(top: _Table, tz: zoneinfo.ZoneInfo, problems: list[str]) -> Plan
             Any, r.get("placement", _choice("after_run", "earliest", "latest"), "after_run")
         ),
         blackout_words=r.get("blackout_words", _keywords, tuple(d.blackout_words)),
+        taper_days=r.get("taper_days", _int_in(0, 28), d.taper_days),
+        recovery_days_after_race=r.get(
+            "recovery_days_after_race", _int_in(0, 14), d.recovery_days_after_race
+        ),
+        preferred_time=r.get("preferred_time", _time_of_day, d.preferred_time),
     )
     s.check_unknown()
     r.check_unknown()
@@ -397,6 +417,13 @@ def _accounts(top: _Table) -> dict[str, Account]:
             verify_tls=a.get("verify_tls", _bool, True),
             ca_file=a.get("ca_file", _optional_str, None),
             timeout_seconds=a.get("timeout_seconds", _float_in(1, 600), d.timeout_seconds),
+            max_response_mib=a.get("max_response_mib", _int_in(1, 4096), d.max_response_mib),
+            request_deadline_seconds=a.get(
+                "request_deadline_seconds", _float_in(1, 3600), d.request_deadline_seconds
+            ),
+            sync_deadline_minutes=a.get(
+                "sync_deadline_minutes", _float_in(0.05, 1440), d.sync_deadline_minutes
+            ),
         )
         if "password" in a._data:
             a._data.pop("password")
@@ -472,6 +499,7 @@ def parse_config(raw: Mapping[str, Any], source: str, default_tz: zoneinfo.ZoneI
     config = Config(
         source=source,
         timezone=tz,
+        timezone_set="timezone" in raw,
         sources=top.get("sources", _str_list, ()),
         rules=_plan_rules(top, tz, problems),
         classify=_classify_rules(top),
@@ -485,6 +513,14 @@ def parse_config(raw: Mapping[str, Any], source: str, default_tz: zoneinfo.ZoneI
     if problems:
         raise ConfigError(source, problems, hint=HINT)
     return config
+
+
+def with_timezone(config: Config, tz: zoneinfo.ZoneInfo) -> Config:
+    """The same configuration planning in `tz` (the runs calendar's own zone)."""
+    import dataclasses
+
+    rules = dataclasses.replace(config.rules, timezone=tz)
+    return dataclasses.replace(config, timezone=tz, rules=rules)
 
 
 def default_config_path(env: Mapping[str, str]) -> Path:

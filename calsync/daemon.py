@@ -434,10 +434,27 @@ class FeedPublisher:
         self.host = "127.0.0.1"
         self.port = 0
         self._lock = threading.Lock()
+        self._zoned: tuple[Config, Config] | None = None  # (as loaded, in the runner's zone)
+
+    def in_runner_zone(self, config: Config) -> Config:
+        """With no `timezone` in the config, plan the runner's days, not the server's: the
+        sources' X-WR-TIMEZONE or most common TZID (`service.home_zone`). Decided once per
+        loaded config (a reload decides again), and said once in the log."""
+        from calsync import service
+
+        if config.timezone_set:
+            return config
+        if self._zoned is None or self._zoned[0] is not config:
+            home = service.home_zone(config, self.source.sources, self.source.account)
+            if home.message:
+                log.info("%s", home.message.removeprefix("calsync: "))
+            self._zoned = (config, home.config)
+        return self._zoned[1]
 
     def render(self, config: Config, *, save: bool = True) -> FeedOutcome:
         """Plan and render (I/O: reads the sources, reads and writes the record)."""
         with self._lock:
+            config = self.in_runner_zone(config)
             env = self.source.env or {}
             directory = state_dir(config, env)
             record = load_record(directory)

@@ -53,11 +53,16 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A broken event or file that was skipped: reported, never fatal."""
+    """A broken event or file that was skipped, or a note on how something was read.
+
+    Reported, never fatal. `skipped` is False for a note that lost nothing (an unknown TZID read
+    in the home zone, a mistyped END line recovered from): it is shown but not counted as a skip.
+    """
 
     source: str
     uid: str | None
     message: str
+    skipped: bool = True
 
     def __str__(self) -> str:
         where = f"{self.source}" + (f" (UID {self.uid})" if self.uid else "")
@@ -73,6 +78,9 @@ class Classified:
     reason: str
     distance_km: float | None = None
     duration_minutes: float | None = None
+    # Set for an "other" that looks like training (a distance, a sports category, a training
+    # calendar): what looks so, e.g. "a distance in the title". Shown as one warning a title.
+    suspicious: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +131,9 @@ class PlanRules:
     title: str = "Strength"
     knee_friendly: bool = False
     templates: tuple[Template, ...] = ()  # empty: the built-in sessions
+    taper_days: int = 7  # no heavy session this many days before a goal race (0: off)
+    recovery_days_after_race: int = 2  # no strength this many days after a half or longer
+    preferred_time: dt.time | None = None  # for days without a timed run (all-day runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +156,15 @@ class Block:
 
 
 @dataclass(frozen=True, slots=True)
+class DayVerdict:
+    """What the planner decided about one day, and why (`code`: docs/plan-json.md)."""
+
+    date: dt.date
+    code: str  # a fixed vocabulary: calsync.core.plan.VERDICTS
+    reason: str  # in words, without the day's name: "no run (rest day; allowed_on = easy)"
+
+
+@dataclass(frozen=True, slots=True)
 class WeekReport:
     """How one plan week went: placed vs wanted, and why not."""
 
@@ -153,6 +173,7 @@ class WeekReport:
     placed: int
     wanted: int
     warnings: tuple[str, ...] = ()
+    days: tuple[DayVerdict, ...] = ()  # one per day of the week, in date order
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,10 @@ No click and no clock here: `now` and the environment come in as arguments.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import zoneinfo
+from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from calsync.config import Config
+from calsync.core.copies import users_copies
 from calsync.model import Classified
 from calsync.model import Event
 from calsync.model import Plan
@@ -52,8 +56,12 @@ def plan_window(config: Config, from_day: dt.date, weeks: int) -> Window:
 
     first, last = week_window(from_day, weeks, config.rules.week_start)
     tz = config.timezone
-    start = dt.datetime.combine(first - dt.timedelta(days=1), dt.time(), tzinfo=tz)
-    end = dt.datetime.combine(last + dt.timedelta(days=2), dt.time(), tzinfo=tz)
+    # Wider for race weeks: a race after the window tapers the last days, one before it
+    # keeps the first days for recovery.
+    before = 1 + config.rules.recovery_days_after_race
+    after = 2 + config.rules.taper_days
+    start = dt.datetime.combine(first - dt.timedelta(days=before), dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=after), dt.time(), tzinfo=tz)
     return Window(first, last, weeks, start, end)
 
 
@@ -84,8 +92,10 @@ def read_sources(
     *,
     account: str | None = None,
     env: Mapping[str, str] | None = None,
+    feeds: Mapping[str, bytes] | None = None,
 ) -> tuple[list[Event], list[Problem]]:
-    """Read every source's occurrences in [start, end): files, folders, feeds, an account."""
+    """Read every source's occurrences in [start, end): files, folders, feeds, an account.
+    `feeds`: feed bodies already fetched (by `home_zone`), not fetched again."""
     from calsync import ical
     from calsync.adapters import http_source
     from calsync.adapters import ics_file
@@ -99,7 +109,7 @@ def read_sources(
         events += found
         problems += bad
     for url in (p for p in paths if http_source.is_feed_url(p)):
-        data = http_source.fetch_feed(url)
+        data = feeds[url] if feeds and url in feeds else http_source.fetch_feed(url)
         found, bad = ical.parse_events(
             data, source=http_source.redact(url), start=start, end=end, tz=config.timezone
         )
@@ -110,7 +120,8 @@ def read_sources(
         events += found
         problems += bad
     events.sort(key=lambda e: (e.start, e.uid))
-    return _once(events), problems
+    # A copy of a block (X-CALSYNC-* kept, the app's UID) is the user's own strength session.
+    return users_copies(_once(events)), problems
 
 
 def _once(events: list[Event]) -> list[Event]:
@@ -137,6 +148,83 @@ def _read_account(
         )
 
 
+ZONE_FILES = 200  # a folder's zone is told from at most this many of its files
+
+
+@dataclass(frozen=True, slots=True)
+class HomeZone:
+    """The config to plan with, the info line saying which zone and why, fetched feeds."""
+
+    config: Config
+    message: str | None
+    feeds: Mapping[str, bytes]
+
+
+def home_zone(config: Config, sources: Sequence[str], account: str | None) -> HomeZone:
+    """With no `timezone` in the config, the runner's zone, not the server's: the runs
+    calendar's X-WR-TIMEZONE (the first source that has one), else the zone most of its
+    events start in (DTSTART TZIDs), else the machine's zone. Reads files and feeds only (a
+    CalDAV account and the bundled example keep the machine's zone)."""
+    from calsync import ical
+    from calsync.config import with_timezone
+
+    if config.timezone_set:
+        return HomeZone(config, None, {})
+    chosen, account = resolve_sources(sources, config, account)
+    feeds: dict[str, bytes] = {}
+    xwr = None
+    counts: dict[str, int] = {}
+    for source in chosen:
+        for data in _raw_calendars(source, feeds):
+            zone, found = ical.calendar_zones(data)
+            xwr = xwr or zone
+            for key, n in found.items():
+                counts[key] = counts.get(key, 0) + n
+    if xwr is not None:
+        why = "from the calendar's X-WR-TIMEZONE"
+        return HomeZone(with_timezone(config, xwr), _planning(xwr.key, why), feeds)
+    if counts:
+        key = min(counts, key=lambda k: (-counts[k], k))
+        zone = zoneinfo.ZoneInfo(key)
+        why = "the zone most of the calendar's events are written in"
+        return HomeZone(with_timezone(config, zone), _planning(key, why), feeds)
+    why = "this machine's zone: no timezone in the config or the calendar"
+    if account is not None and not chosen:
+        why = "this machine's zone: set `timezone` in the config for a CalDAV account"
+    return HomeZone(config, _planning(config.timezone.key, why), feeds)
+
+
+def _planning(key: str, why: str) -> str:
+    return f"calsync: planning in {key} ({why})"
+
+
+def _raw_calendars(source: str, feeds: dict[str, bytes]) -> Iterator[bytes]:
+    """The raw bytes of a file, of a folder's first ZONE_FILES .ics files, or of a feed
+    (kept in `feeds`). Unreadable files are left to the real read, which reports them."""
+    from calsync.adapters import http_source
+
+    if source == EXAMPLE:
+        return
+    if http_source.is_feed_url(source):
+        feeds[source] = http_source.fetch_feed(source)
+        yield feeds[source]
+        return
+    path = Path(source).expanduser()
+    files = [path] if path.is_file() else _some_ics_files(path) if path.is_dir() else []
+    for file in files:
+        try:
+            yield file.read_bytes()
+        except OSError:
+            continue
+
+
+def _some_ics_files(folder: Path) -> list[Path]:
+    # rglob does not follow symlinked folders (no loops); islice bounds a huge tree.
+    found = itertools.islice(folder.rglob("*.ics"), 10 * ZONE_FILES)
+    visible = [p for p in found if not any(s.startswith(".") for s in p.relative_to(folder).parts)]
+    return sorted(visible)[:ZONE_FILES]
+
+
 def plan_events(
     events: Sequence[Event], config: Config, window: Window, now: dt.datetime
 ) -> tuple[list[Classified], Plan]:
@@ -157,11 +245,12 @@ def plan_sources(
     *,
     account: str | None = None,
     env: Mapping[str, str] | None = None,
+    feeds: Mapping[str, bytes] | None = None,
 ) -> PlanOutcome:
     """Read, classify and plan: the whole `calsync plan` minus the output."""
     chosen, account = resolve_sources(sources, config, account)
     events, problems = read_sources(
-        chosen, config, window.read_start, window.read_end, account=account, env=env
+        chosen, config, window.read_start, window.read_end, account=account, env=env, feeds=feeds
     )
     classified, result = plan_events(events, config, window, now)
     inside = tuple(c for c in classified if _in_window(c.event, window, config))

@@ -10,8 +10,12 @@ What is kept (everything can be rebuilt from the server; the file is a cache plu
   - retired: UIDs calsync used once; never reused (Nextcloud's trash bin rejects them).
 
 Writes happen inside transactions (`with state.transaction():`), so a crash leaves the file as it
-was before. A file that cannot be opened as this schema is moved aside (`*.corrupt`) and a fresh
-one started, with a warning: the server is then read again and existing blocks are adopted.
+was before. A damaged file (not a database, truncated, a failed `PRAGMA quick_check`, or a row that
+no longer reads back) raises StateDamagedError; `State.open` and the sync then move it aside
+(`<name>.corrupt-<UTC stamp>`, with its -wal/-shm) and start afresh, with one warning: the server
+is read again and calsync's blocks are found by their X-CALSYNC-* markers. Only the `deleted` and
+`blocks` memory cannot be rebuilt. A lock held by another process or a full disk is not damage
+(sqlite3.OperationalError: the sync's exit 75), and is never moved aside.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from calsync.errors import ConfigError
+from calsync.errors import TransientError
 from calsync.model import Event
 
 SCHEMA_VERSION = 1
@@ -117,6 +122,53 @@ def unusable_folder(folder: Path, exc: OSError) -> ConfigError:
     )
 
 
+class StateDamagedError(TransientError):
+    """The state file is damaged. Caught by `State.open` and the sync, which set the file aside
+    and rebuild it; it reaches the user (exit 75) only when a freshly started file is damaged
+    too. Never carries SQLite's or a decoder's text: those can quote cached event data."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"the sync state file {path} is damaged and could not be rebuilt",
+            hint="check the disk holding the state folder, then run `calsync sync` again",
+        )
+        self.path = path
+
+
+# SQLite's own verdicts of damage; everything else (BUSY, LOCKED, IOERR, FULL, READONLY, ...)
+# is a passing or a disk problem, and a file that is only locked must never be moved aside.
+_DAMAGE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+# Rows that no longer decode: invalid UTF-8 (Python raises it as OperationalError, with no
+# SQLite code), JSON or ISO dates that do not parse, a missing key.
+_DECODE_ERRORS = (ValueError, KeyError, TypeError)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether `exc` says the file's content is broken (not that it is busy or unwritable)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _DAMAGE_CODES
+    # Without a code: Python's own "Could not decode to UTF-8 column ..." (an OperationalError)
+    # or a plain DatabaseError; a lock or a full disk always carries SQLite's code.
+    return type(exc) is sqlite3.DatabaseError or str(exc).startswith("Could not decode")
+
+
+@contextlib.contextmanager
+def _guarded(path: Path) -> Iterator[None]:
+    """Damage met while using the file becomes StateDamagedError (without the exception's text,
+    which can quote cached data); other SQLite errors pass unchanged."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            raise StateDamagedError(path) from None
+        raise
+    except _DECODE_ERRORS:
+        raise StateDamagedError(path) from None
+
+
 class State:
     """The SQLite state file. Open with `State.open(folder)`; close when done."""
 
@@ -126,35 +178,34 @@ class State:
         self.warnings = warnings  # e.g. "state file was corrupt: rebuilt from the server"
 
     @classmethod
-    def open(cls, folder: Path, file_name: str = FILE_NAME) -> State:
-        """Open (or create) the state `file_name` in `folder`; a corrupt file is set aside and
-        rebuilt. The sync keeps one file per account: a long first sync of one account holds
-        its file's write lock, and must not stop another account's sync."""
+    def open(
+        cls, folder: Path, file_name: str = FILE_NAME, *, now: dt.datetime | None = None
+    ) -> State:
+        """Open (or create) the state `file_name` in `folder`; a damaged file is set aside (its
+        name stamped with `now`, default the epoch's "unknown time") and rebuilt. The sync keeps
+        one file per account: a long first sync of one account holds its file's write lock,
+        and must not stop another account's sync."""
         path = folder / file_name
+        _check_folder(folder, path)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
         try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise unusable_folder(folder, exc) from None
-        if not os.access(folder, os.W_OK | os.X_OK) or (
-            path.exists() and not os.access(path, os.R_OK | os.W_OK)
-        ):  # not corrupt, only not ours to write: never moved aside
-            raise unusable_folder(folder, PermissionError(13, "not writable"))
-        warnings: list[str] = []
-        try:
-            conn = _connect(path)
+            _prepare(conn, path)
+            return cls(conn, path, [])
         except sqlite3.DatabaseError as exc:
-            aside = path.with_name(path.name + ".corrupt")
-            with contextlib.suppress(OSError):
-                path.replace(aside)
-            for extra in ("-wal", "-shm", "-journal"):
-                with contextlib.suppress(OSError):
-                    path.with_name(path.name + extra).unlink()
-            warnings.append(
-                f"the sync state {path} could not be read ({exc}); it was moved to "
-                f"{aside.name} and is rebuilt from the server (existing blocks are adopted)"
-            )
-            conn = _connect(path)
-        return cls(conn, path, warnings)
+            if not is_damage(exc):
+                conn.close()
+                raise  # locked by a stranger, disk full: temporary, and the file is kept
+        warning = cls(conn, path, []).set_aside(now)
+        return cls(_fresh(path), path, [warning])
+
+    def set_aside(self, now: dt.datetime | None = None) -> str:
+        """Move this damaged file aside, then close it; returns the warning. Moved while still
+        open: SQLite deletes the -wal/-shm when its last connection closes, and they belong
+        with the damaged file."""
+        try:
+            return set_aside(self.path, now)
+        finally:
+            self._conn.close()
 
     def close(self) -> None:
         self._conn.close()
@@ -162,22 +213,35 @@ class State:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Everything inside is written together, or not at all."""
-        self._conn.execute("BEGIN IMMEDIATE")
+        self._run("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            # SQLite may have rolled back by itself (damage, a full disk): the first error counts.
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        self._run("COMMIT")
 
     @contextlib.contextmanager
     def scratch(self) -> Iterator[None]:
         """Changes inside are seen inside, then thrown away (a dry run)."""
-        self._conn.execute("BEGIN")
+        self._run("BEGIN")
         try:
             yield
         finally:
-            self._conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # as in transaction()
+                self._conn.execute("ROLLBACK")
+
+    # -- the runner's zone ------------------------------------------------------------------
+
+    def home_zone(self, account: str) -> str | None:
+        """The zone this account's runs were planned in (with no `timezone` in the config)."""
+        row = self._one("SELECT value FROM meta WHERE key=?", f"zone:{account}")
+        return str(row[0]) if row else None
+
+    def remember_home_zone(self, account: str, key: str) -> None:
+        self._run("INSERT OR REPLACE INTO meta VALUES (?, ?)", f"zone:{account}", key)
 
     # -- calendars --------------------------------------------------------------------------
 
@@ -203,9 +267,8 @@ class State:
         if row is None:
             return None
         role, tz, token, start, end = row
-        return Collection(
-            url, role, tz, token, dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end)
-        )
+        with _guarded(self.path):
+            return Collection(url, role, tz, token, _when(start), _when(end))
 
     def save_collection(self, account: str, collection: Collection) -> None:
         self._run(
@@ -220,14 +283,16 @@ class State:
         )
 
     def objects(self, account: str, url: str) -> list[CachedObject]:
-        rows = self._conn.execute(
+        rows = self._all(
             "SELECT href, etag, data, events FROM objects WHERE account=? AND url=? ORDER BY href",
-            (account, url),
-        ).fetchall()
-        return [
-            CachedObject(href, etag, bytes(data) if data is not None else None, _events(events))
-            for href, etag, data, events in rows
-        ]
+            account,
+            url,
+        )
+        with _guarded(self.path):
+            return [
+                CachedObject(href, etag, bytes(data) if data is not None else None, _events(events))
+                for href, etag, data, events in rows
+            ]
 
     def forget_collection(self, account: str, url: str) -> None:
         """Forget a calendar's token and cached objects (a calendar created anew there)."""
@@ -254,11 +319,12 @@ class State:
     # -- blocks, deletions, retired UIDs ------------------------------------------------------
 
     def blocks(self, account: str) -> list[BlockRecord]:
-        rows = self._conn.execute(
+        rows = self._all(
             "SELECT uid, href, week, slot, start FROM blocks WHERE account=? ORDER BY start, uid",
-            (account,),
-        ).fetchall()
-        return [BlockRecord(u, h, w, s, dt.datetime.fromisoformat(t)) for u, h, w, s, t in rows]
+            account,
+        )
+        with _guarded(self.path):
+            return [BlockRecord(u, h, w, s, _when(t)) for u, h, w, s, t in rows]
 
     def put_block(self, account: str, block: BlockRecord) -> None:
         self._run(
@@ -291,10 +357,11 @@ class State:
 
     def deletions(self, account: str) -> dict[str, int]:
         """Week -> how many blocks the user deleted that week."""
-        rows = self._conn.execute(
-            "SELECT week, COUNT(*) FROM deleted WHERE account=? GROUP BY week", (account,)
-        ).fetchall()
-        return {str(week): int(n) for week, n in rows}
+        rows = self._all(
+            "SELECT week, COUNT(*) FROM deleted WHERE account=? GROUP BY week", account
+        )
+        with _guarded(self.path):
+            return {str(week): int(n) for week, n in rows}
 
     def is_retired(self, account: str, uid: str) -> bool:
         return (
@@ -307,29 +374,89 @@ class State:
     # -- internals ------------------------------------------------------------------------
 
     def _one(self, sql: str, *args: Any) -> Any:
-        return self._conn.execute(sql, args).fetchone()
+        with _guarded(self.path):
+            return self._conn.execute(sql, args).fetchone()
+
+    def _all(self, sql: str, *args: Any) -> list[Any]:
+        with _guarded(self.path):
+            return self._conn.execute(sql, args).fetchall()
 
     def _run(self, sql: str, *args: Any) -> None:
-        self._conn.execute(sql, args)
+        with _guarded(self.path):
+            self._conn.execute(sql, args)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _check_folder(folder: Path, path: Path) -> None:
+    """A folder (or file) calsync may not use is a configuration problem (78), never damage."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise unusable_folder(folder, exc) from None
+    if not os.access(folder, os.W_OK | os.X_OK) or (
+        path.exists() and not (path.is_file() and os.access(path, os.R_OK | os.W_OK))
+    ):  # not damaged, only not ours to write (or a folder by that name): never moved aside
+        raise unusable_folder(folder, PermissionError(13, "not writable"))
+
+
+SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def set_aside(path: Path, now: dt.datetime | None) -> str:
+    """Move the damaged `path` (and its sidecars, which belong to it) to
+    `<name>.corrupt-<UTC stamp of now>`; returns the one warning that says what is lost."""
+    when = now or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    stamp = when.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for n in range(2, 100):  # two damaged files in one second: keep both
+        if not aside.exists():
+            break
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        path.replace(aside)
+        for extra in SIDECARS:
+            with contextlib.suppress(FileNotFoundError):
+                path.with_name(path.name + extra).replace(aside.with_name(aside.name + extra))
+    except OSError as exc:
+        raise unusable_folder(path.parent, exc) from None
+    return (
+        f"the sync state file {path} was damaged: it was moved to {aside.name} and rebuilt "
+        "from the server (calsync's blocks are found again by their X-CALSYNC markers, so none "
+        "is duplicated); the record of blocks you deleted is lost: those blocks may come back "
+        "once (delete them again and they stay deleted)"
+    )
+
+
+def _when(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _fresh(path: Path) -> sqlite3.Connection:
+    """A new file where a damaged one was; damage now means the disk (StateDamagedError)."""
     conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
     try:
-        with contextlib.suppress(OSError):
-            path.chmod(0o600)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(_SCHEMA)
-        row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        if row is None:
-            conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif row[0] != str(SCHEMA_VERSION):
-            raise sqlite3.DatabaseError(f"unknown schema version {row[0]}")
-        conn.execute("SELECT COUNT(*) FROM objects").fetchone()
-    except sqlite3.DatabaseError:
+        with _guarded(path):
+            _prepare(conn, path)
+    except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _prepare(conn: sqlite3.Connection, path: Path) -> None:
+    """WAL mode, the schema, and a check of every page; raises sqlite3.DatabaseError."""
+    with contextlib.suppress(OSError):
+        path.chmod(0o600)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(_SCHEMA)
+    row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+    if row is None:
+        conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+    elif row[0] != str(SCHEMA_VERSION):
+        raise sqlite3.DatabaseError("unknown schema version")
+    # Damage in the middle of a file opens fine and breaks later: check the pages now
+    # (quick_check reads each page once: milliseconds for a year of calendars).
+    if conn.execute("PRAGMA quick_check(1)").fetchall() != [("ok",)]:
+        raise sqlite3.DatabaseError("quick_check failed")
 
 
 # --- events as JSON ------------------------------------------------------------------------

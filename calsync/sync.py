@@ -12,7 +12,8 @@ One run, in order:
      the existing blocks, whatever the state says (a lost state never duplicates); blocks
      calsync wrote that are gone were deleted by the user: recorded, not recreated for that
      week (unless the whole target calendar was gone: then it is created again, blocks too);
-     a user's copy of a block (the app's UID) is the user's own event;
+     a user's copy of a block (the app's UID, or a calsync-style UID calsync never issued
+     for a week and slot it holds) is the user's own strength session, never touched;
   5. plan with the user's events only, plus calsync's blocks that may not move (past, moved or
      edited by the user), which count as the user's own strength sessions;
   6. reconcile (calsync.core.reconcile), the mass-change guard, then the writes: create with
@@ -34,6 +35,7 @@ import re
 import sqlite3
 import urllib.parse
 import uuid
+import zoneinfo
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -50,6 +52,9 @@ from calsync.adapters.caldav_store import RemoteObject
 from calsync.adapters.caldav_store import SyncTokenError
 from calsync.config import Account
 from calsync.config import Config
+from calsync.core.copies import UID_SUFFIXES
+from calsync.core.copies import as_users
+from calsync.core.copies import is_own_block
 from calsync.core.reconcile import Action
 from calsync.core.reconcile import Existing
 from calsync.core.reconcile import content_hash
@@ -74,6 +79,7 @@ from calsync.state import BlockRecord
 from calsync.state import CachedObject
 from calsync.state import Collection
 from calsync.state import State
+from calsync.state import StateDamagedError
 from calsync.state import default_state_dir
 from calsync.state import unusable_folder
 
@@ -83,7 +89,7 @@ CACHE_AHEAD = dt.timedelta(days=28)  # the cache reads this far past the window:
 EMPTY_GUARD_MIN = 2  # a runs calendar that had at least this many occurrences and now has none
 MANAGED_LINE = re.compile(rb"(?im)^X-CALSYNC-MANAGED[;:]")
 SEQUENCE_LINE = re.compile(rb"(?im)^SEQUENCE:(\d+)")
-UID_SUFFIX = "@calsync"  # every UID calsync makes ends so
+UID_SUFFIX = UID_SUFFIXES[0]  # every UID sync makes ends so
 
 StoreFactory = Callable[[Account, Mapping[str, str]], CaldavStore]
 
@@ -201,22 +207,43 @@ def sync_once(
     acct = config.account(account)
     folder = default_state_dir(env, config.sync.state_dir)
     factory = store_factory or open_store
+
+    def run(state: State) -> SyncReport:
+        with factory(acct, env) as store:
+            return _Engine(config, acct, now, state, store, dry_run=dry_run, force=force).run()
+
     # A dry run takes the lock too: it would otherwise wait on the state file of a running sync.
     with _lock(folder, acct.name):
         try:
-            state = State.open(folder, f"{_safe(acct.name)}.sqlite3")
-            try:
-                with factory(acct, env) as store:
-                    engine = _Engine(config, acct, now, state, store, dry_run=dry_run, force=force)
-                    return engine.run()
-            finally:
-                state.close()
+            return _with_state(folder, f"{_safe(acct.name)}.sqlite3", now, run)
         except sqlite3.OperationalError as exc:  # disk full, I/O error, locked by a stranger
+            # SQLite's own message names no cached data; anything else is only named by type.
+            why = exc if getattr(exc, "sqlite_errorcode", None) is not None else type(exc).__name__
             raise TransientError(
-                f"the sync state in {folder} could not be written ({exc}); nothing was lost: "
+                f"the sync state in {folder} could not be written ({why}); nothing was lost: "
                 "the next sync reads the calendars again",
                 hint="check the disk and that nothing else holds the state file open",
             ) from None
+
+
+def _with_state(
+    folder: Path, file_name: str, now: dt.datetime, run: Callable[[State], SyncReport]
+) -> SyncReport:
+    """`run` with the state file open. Damage found mid-sync sets the file aside and runs once
+    more on a fresh file, from the server (blocks already written are found by their markers)."""
+    state = State.open(folder, file_name, now=now)
+    try:
+        return run(state)
+    except StateDamagedError:
+        warning = state.set_aside(now)
+    finally:
+        state.close()
+    state = State.open(folder, file_name, now=now)
+    state.warnings.insert(0, warning)
+    try:
+        return run(state)
+    finally:
+        state.close()
 
 
 @contextlib.contextmanager
@@ -238,6 +265,13 @@ def _lock(folder: Path, account: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _zone(key: str | None) -> zoneinfo.ZoneInfo | None:
+    """The zone of a TZID (IANA, Windows or Outlook names), None when unknown or absent."""
+    from calsync import ical
+
+    return ical.zone_named(key) if key else None
 
 
 def _safe(account: str) -> str:
@@ -265,11 +299,16 @@ class _Engine:
         self.dry_run = dry_run
         self.force = force
         self.tz = config.timezone
-        today = now.astimezone(self.tz).date()
-        self.window: Window = plan_window(config, today, config.weeks)
+        self.window: Window = plan_window(config, now.astimezone(self.tz).date(), config.weeks)
+        self.machine_tz = config.timezone  # the fallback when neither config nor calendar says
+        self.zone_counts: dict[str, int] = {}  # DTSTART zones of the runs read in this run
+        self.zone_xwr: zoneinfo.ZoneInfo | None = None
+        if not config.timezone_set and (known := _zone(state.home_zone(self.name))):
+            self._plan_in(known)
         self.warnings: list[str] = list(state.warnings)
         self.target_ref: CalendarRef | None = None
         self.written: dict[str, SyncAction] = {}  # uid -> write done (kept across a re-plan)
+        self.copies: frozenset[str] = frozenset()  # UIDs of the user's copies of blocks
 
     @property
     def name(self) -> str:
@@ -289,6 +328,8 @@ class _Engine:
             self.window.last_day,
         )
         calendars = self._read_all()
+        if self._follow_runner_zone(calendars):
+            calendars = self._read_all()  # read again in the runner's zone (a first sync only)
         for attempt in (1, 2):
             actions, weeks, target = self._decide(calendars)
             report.weeks = weeks
@@ -314,6 +355,53 @@ class _Engine:
         return report
 
     # -- reading ------------------------------------------------------------------------------
+
+    # -- the runner's zone ---------------------------------------------------------------------
+
+    def _plan_in(self, zone: zoneinfo.ZoneInfo) -> None:
+        from calsync.config import with_timezone
+
+        self.config = with_timezone(self.config, zone)
+        self.tz = zone
+        self.window = plan_window(self.config, self.now.astimezone(zone).date(), self.config.weeks)
+
+    def _follow_runner_zone(self, calendars: Sequence[_Calendar]) -> bool:
+        """With no `timezone` in the config, plan in the runner's zone, not the server's: the
+        runs calendar's calendar-timezone, else its X-WR-TIMEZONE, else the zone most runs
+        start in, else the machine's. Decided once, remembered in the state (so later syncs
+        start in it and read nothing twice); True when the runs must be read again in it."""
+        if self.config.timezone_set or self.state.home_zone(self.name) is not None:
+            return False
+        zone, why = self._runner_zone(calendars)
+        log.info("planning in %s (%s)", zone.key, why)
+        if not self.dry_run:
+            with self.state.transaction():
+                self.state.remember_home_zone(self.name, zone.key)
+        if zone.key == getattr(self.tz, "key", None):
+            return False
+        self._plan_in(zone)
+        return True
+
+    def _runner_zone(self, calendars: Sequence[_Calendar]) -> tuple[zoneinfo.ZoneInfo, str]:
+        for cal in calendars:
+            if cal.role == "runs" and (zone := _zone(cal.ref.timezone)) is not None:
+                return zone, "the runs calendar's own time zone"
+        if self.zone_xwr is not None:
+            return self.zone_xwr, "the runs calendar's X-WR-TIMEZONE"
+        if self.zone_counts:
+            key = min(self.zone_counts, key=lambda k: (-self.zone_counts[k], k))
+            return zoneinfo.ZoneInfo(key), "the zone most runs are written in"
+        return self.machine_tz, "this machine's zone: no timezone in the config or calendar"
+
+    def _count_zones(self, data: bytes) -> None:
+        from calsync import ical
+
+        xwr, counts = ical.calendar_zones(data)
+        self.zone_xwr = self.zone_xwr or xwr
+        for key, n in counts.items():
+            self.zone_counts[key] = self.zone_counts.get(key, 0) + n
+
+    # -- reading --------------------------------------------------------------------------------
 
     def _read_all(self) -> list[_Calendar]:
         try:
@@ -486,10 +574,13 @@ class _Engine:
         except CalendarDataError as exc:
             self.warnings.append(f"skipped an object of {cal.ref.name!r}: {exc.message}")
             return []
+        if cal.role == "runs" and not self.config.timezone_set:
+            self._count_zones(data)
         for problem in problems:
             message = problem.message.removeprefix("skipped: ")
             where = f"{problem.source}" + (f" (UID {problem.uid})" if problem.uid else "")
-            self.warnings.append(f"skipped an event of {where}: {message}")
+            what = "skipped an event of" if problem.skipped else "read"
+            self.warnings.append(f"{what} {where}: {message}")
         return events
 
     def _guard_empty(self, cal: _Calendar, before: Sequence[CachedObject]) -> None:
@@ -527,9 +618,12 @@ class _Engine:
             week_label(self.window.first_day + dt.timedelta(days=7 * i))
             for i in range(self.window.weeks)
         ]
+        self.copies = self._copies(target)
         existing = self._existing(target)
         noticed = self._note_user_deletions(target, labels)
-        user_events = [e for c in calendars for e in _occurrences(c) if self._inside(e)]
+        user_events = [
+            e for c in calendars for e in _occurrences(c, self.copies) if self._inside(e)
+        ]
         user_events.sort(key=lambda e: (e.start, e.uid))
         classified: list[Classified] = list(classify_all(user_events, self.config.classify))
         week_set = set(labels)
@@ -579,7 +673,7 @@ class _Engine:
         seen: set[str] = set()
         for href, obj in target.objects.items():
             for event in obj.events:
-                if not ours(event) or event.uid in seen:
+                if not ours(event, self.copies) or event.uid in seen:
                     continue
                 seen.add(event.uid)
                 props = event.calsync
@@ -601,6 +695,18 @@ class _Engine:
                 )
         return out
 
+    def _copies(self, target: _Calendar | None) -> frozenset[str]:
+        """Marked events under a calsync-style UID that calsync never issued, while the block
+        it did issue for that week and slot is there: copies kept in calsync's UID style (a
+        script, a hand edit). A lost state knows no block: nothing is a copy, nothing doubles.
+        Copies under an app's UID need no state: `ours` never takes them."""
+        if target is None:
+            return frozenset()
+        marked = [e for o in target.objects.values() for e in o.events if is_own_block(e)]
+        issued = {r.uid for r in self.state.blocks(self.name)}
+        held = {_week_slot(e) for e in marked if e.uid in issued}
+        return frozenset(e.uid for e in marked if e.uid not in issued and _week_slot(e) in held)
+
     def _note_user_deletions(
         self, target: _Calendar | None, labels: Sequence[str]
     ) -> dict[str, int]:
@@ -611,7 +717,7 @@ class _Engine:
         noticed: dict[str, int] = {}
         if target is None:
             return noticed
-        present = {e.uid for o in target.objects.values() for e in o.events if ours(e)}
+        present = {e.uid for o in target.objects.values() for e in o.events if ours(e, self.copies)}
         hrefs = set(target.objects)
         first = labels[0] if labels else ""
         if first and not self.dry_run:
@@ -834,23 +940,28 @@ class _Engine:
         self._store_object(target, written)
 
 
-def ours(event: Event) -> bool:
+def ours(event: Event, copies: frozenset[str] = frozenset()) -> bool:
     """A block calsync wrote: X-CALSYNC-MANAGED and a UID calsync made (`…@calsync`).
 
     A copy the user made of a block in a calendar app keeps the X-CALSYNC-* properties but
-    gets a UID of the app's: it is the user's own event (a strength session), never touched.
+    gets a UID of the app's (or is one of `copies`): it is the user's own event (a strength
+    session that counts toward its week), never touched.
     """
-    return event.managed and event.uid.endswith(UID_SUFFIX)
+    return event.managed and is_own_block(event) and event.uid not in copies
 
 
-def _occurrences(cal: _Calendar) -> list[Event]:
+def _week_slot(event: Event) -> tuple[str, str]:
+    return event.calsync.get("WEEK", ""), event.calsync.get("SLOT", "")
+
+
+def _occurrences(cal: _Calendar, copies: frozenset[str] = frozenset()) -> list[Event]:
     """The user's occurrences of one calendar, each instance of a series once.
 
     Some servers (Stalwart) store a series' master and a moved instance as separate objects
     with the same UID; each object is parsed alone, so the master still gives the moved
     instance at its old time. Two occurrences of one UID and RECURRENCE-ID from different
     objects: the one from the object with fewer occurrences of that UID (the exception, not
-    the master) is kept.
+    the master) is kept. A copy of a block comes as the user's own event (`managed` off).
     """
     count: dict[tuple[str, str], int] = {}
     for href, obj in cal.objects.items():
@@ -859,9 +970,10 @@ def _occurrences(cal: _Calendar) -> list[Event]:
     chosen: dict[tuple[str, str], tuple[int, Event]] = {}
     out: list[Event] = []
     for href, obj in cal.objects.items():
-        for event in obj.events:
-            if ours(event):
+        for raw in obj.events:
+            if ours(raw, copies):
                 continue
+            event = as_users(raw)  # a copy (or a stray marker): the user's own
             if event.recurrence_id is None:
                 out.append(event)
                 continue

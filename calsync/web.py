@@ -84,9 +84,14 @@ def _clock(moment: dt.datetime, tz: dt.tzinfo) -> str:
     return moment.astimezone(tz).strftime("%H:%M")
 
 
-def _local_days(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> list[dt.date]:
+def _local_days(
+    start: dt.datetime, end: dt.datetime, tz: dt.tzinfo, lo: dt.date, hi: dt.date
+) -> list[dt.date]:
+    """The local days of `[start, end)` inside `[lo, hi]`: an event may run to year 9998
+    (a DTEND of 9999 is read as "for ever"), millions of days nobody sees on the page."""
     first = start.astimezone(tz).date()
     last = max(first, (end - dt.timedelta(microseconds=1)).astimezone(tz).date())
+    first, last = max(first, lo), min(last, hi)
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
@@ -151,11 +156,15 @@ def _links(links: Links) -> str:
 def render_week_page(page: WeekPage) -> bytes:
     """The whole page as UTF-8 bytes (deterministic for the same input)."""
     by_day: dict[dt.date, list[tuple[dt.datetime, str]]] = {}
+    firsts = [report.first_day for report in page.weeks]
+    lo, hi = (
+        (min(firsts), max(firsts) + dt.timedelta(days=6)) if firsts else (dt.date.max, dt.date.min)
+    )
     for item in page.runs:
         if item.event.managed:
             continue  # calsync's own blocks are shown from the plan instead
         text = _run_item(item, page.tz)
-        for day in _local_days(item.event.start, item.event.end, page.tz):
+        for day in _local_days(item.event.start, item.event.end, page.tz, lo, hi):
             by_day.setdefault(day, []).append((item.event.start, text))
     for block in page.blocks:
         by_day.setdefault(block.start.astimezone(page.tz).date(), []).append(

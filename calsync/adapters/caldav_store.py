@@ -28,9 +28,23 @@ from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from caldav.lib.python_utilities import WireBytes
 from caldav.lib.url import URL
-from caldav.requests import HTTPBearerAuth
 from caldav.response import DAVResponse
+from niquests import Response
+from niquests import Session
+from niquests.exceptions import ChunkedEncodingError
+from niquests.exceptions import RequestException
 
+from calsync.adapters.bounded import MIB
+from calsync.adapters.bounded import CutShortError
+from calsync.adapters.bounded import Deadline
+from calsync.adapters.bounded import DeadlineError
+from calsync.adapters.bounded import Limits
+from calsync.adapters.bounded import OverLimitError
+from calsync.adapters.bounded import TooLargeError
+from calsync.adapters.bounded import finish_within
+from calsync.adapters.bounded import read_capped
+from calsync.adapters.http_auth import NegotiatedAuth
+from calsync.adapters.http_auth import may_send_unasked
 from calsync.config import Account
 from calsync.credentials import Credentials
 from calsync.errors import AuthError
@@ -87,6 +101,7 @@ class CalendarRef:
     name: str
     url: str
     components: tuple[str, ...] = ()  # supported components, e.g. ("VEVENT", "VTODO")
+    timezone: str | None = None  # TZID of its calendar-timezone property (RFC 4791 §5.2.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +138,63 @@ class _ThrottledError(Exception):
         self.retry_after = retry_after
 
 
+class _BoundedSession(Session):
+    """niquests' session, reading every answer within calsync's `Limits` (adapters.bounded).
+
+    Why: caldav hands this session's answers on whole, and niquests' timeout is per read. Each
+    answer is streamed and read here, capped in size and time, before caldav sees it.
+    """
+
+    limits: Limits | None = None
+
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Response:
+        limits = self.limits
+        if limits is None:
+            return super().request(method, url, *args, **kwargs)
+        deadline = limits.next_request()
+        kwargs["stream"] = True
+        kwargs["timeout"] = min(float(kwargs.get("timeout") or 60.0), deadline.left())
+        send = super().request
+
+        def fetch() -> Response:
+            response = send(method, url, *args, **kwargs)
+            _read_body(response, limits.max_bytes, deadline)
+            return response
+
+        # A helper stuck in a trickle of headers is freed by closing the session's sockets.
+        return finish_within(deadline, fetch, abandon=self.close)
+
+
+def _read_body(response: Response, max_bytes: int, deadline: Deadline) -> None:
+    """Read a streamed answer into `response.content`, within the cap and the deadline."""
+    try:
+        body = read_capped(response.iter_content(64 * 1024), max_bytes, deadline)
+    except RequestException as exc:
+        response.close()
+        if deadline.passed():  # a read that timed out at the deadline: say so
+            raise deadline.error() from None
+        if isinstance(exc, ChunkedEncodingError):  # fewer bytes than promised, or a cut chunk
+            raise CutShortError() from None
+        raise
+    except OverLimitError:
+        response.close()
+        raise
+    response._content = body
+    response._content_consumed = True
+
+
 class _Client(DAVClient):
-    """caldav's client, counting every HTTP request it sends (auth negotiation included)."""
+    """caldav's client, counting every HTTP request it sends (auth negotiation included), and
+    reading every answer within calsync's bounds (`bound`)."""
 
     sent = 0
+
+    def bound(self, limits: Limits) -> None:
+        """Read every later answer within `limits` (size cap, request and run deadlines)."""
+        bounded = _BoundedSession()
+        bounded.limits = limits
+        plain, self.session = self.session, bounded
+        plain.close()
 
     def _sync_request(
         self,
@@ -164,27 +232,42 @@ class CaldavStore:
                 ["a password is configured but no username"],
                 hint="add username = ... (often your e-mail address)",
             )
-        if credentials.token:
-            auth: Any = HTTPBearerAuth(credentials.token)
-            username, password = None, None
-        else:
-            auth = None
-            username, password = credentials.username, credentials.password
         with self._translated("connecting to"):
             self._client = _Client(
                 url=_without_userinfo(account.url),
-                username=username,
-                password=password,
-                auth=auth,
-                # Known credentials go with the first request: no 401 round trip each run.
-                auth_type="basic" if password is not None and auth is None else None,
+                # calsync negotiates itself (`NegotiatedAuth`): caldav's own negotiation would
+                # cost a bare request per session and cannot switch from Basic to Digest.
+                username=None,
+                password=None,
+                auth=self._auth_for(account.url, credentials),
                 timeout=account.timeout_seconds,  # type: ignore[arg-type]
                 ssl_verify_cert=verify,
                 enable_rfc6764=False,
             )
+        self._client.bound(_limits(account))  # size cap, request and run deadlines
         self._calendars: list[CalendarRef] | None = None
         self._principal: Any = None
         self._well_known_tried = False
+
+    def _auth_for(self, url: str, credentials: Credentials) -> NegotiatedAuth | None:
+        """Bearer for a token, Basic or Digest for a password, as the server's challenge asks.
+
+        Known credentials go with the first request only over https or to a loopback host (no
+        401 round trip each run); elsewhere they wait for the server to ask.
+        """
+        secret = credentials.token or credentials.password
+        if secret is None:
+            return None
+        return NegotiatedAuth(
+            credentials.username,
+            secret,
+            bearer=bool(credentials.token),
+            unasked=may_send_unasked(url),
+            on_resend=self._count_resend,
+        )
+
+    def _count_resend(self) -> None:
+        self._client.sent += 1  # an answer to a 401, sent by the auth hook itself
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -463,13 +546,45 @@ class CaldavStore:
             ) from None
         except SyntaxError:  # lxml's XMLSyntaxError: an answer that is not XML
             raise RemoteUnavailableError(
-                f"{what}: the server's answer is not valid WebDAV XML",
+                f"{what}: the answer of the server at {self._shown} is not valid WebDAV XML "
+                "(cut short, or not a CalDAV server)",
                 hint="is url the CalDAV address (not the web interface)?",
             ) from None
+        except OverLimitError as exc:
+            raise self._over_limit(what, exc) from None
         except OSError as exc:  # niquests connection errors and timeouts subclass OSError
             raise RemoteUnavailableError(
                 f"{what}: cannot reach {self._shown} ({self._why_unreachable(exc)})"
             ) from None
+
+    def _over_limit(self, what: str, exc: OverLimitError) -> RemoteUnavailableError:
+        """A bound of `bounded.Limits` was hit: exit 69, naming the server and the bound."""
+        server = f"the server at {self._shown}"
+        where = f"[accounts.{self._account.name}]"
+        if isinstance(exc, TooLargeError):
+            return RemoteUnavailableError(
+                f"{what}: {server} sent more than {exc.max_bytes // MIB} MiB; calsync "
+                "stopped reading there",
+                hint=f"a calendar answer that large means a broken server; if it is real, "
+                f"raise max_response_mib in {where}",
+            )
+        if isinstance(exc, DeadlineError) and exc.whole_run:
+            return RemoteUnavailableError(
+                f"{what}: stopped after {_duration(exc.seconds)}: {server} is too slow to "
+                "finish a run",
+                hint=f"calsync tries again on the next run (the limit is sync_deadline_minutes "
+                f"in {where})",
+            )
+        if isinstance(exc, DeadlineError):
+            return RemoteUnavailableError(
+                f"{what}: {server} sent no complete answer within {exc.seconds:g} s",
+                hint="calsync tries again on the next run (the limit is "
+                f"request_deadline_seconds in {where})",
+            )
+        return RemoteUnavailableError(
+            f"{what}: {server} closed the connection before its answer was complete",
+            hint="nothing was read from the partial answer; calsync tries again on the next run",
+        )
 
     def _auth_error(self, what: str, status: int | None) -> AuthError:
         code = status or 401
@@ -566,8 +681,7 @@ class CaldavStore:
     def _home_url(self) -> str | None:
         principal = self._client.get_principal()
         self._principal = principal
-        home = principal.calendar_home_set
-        return str(home.url) if home is not None and home.url is not None else None
+        return _home_of(principal)
 
     def _propfind_calendars(self, url: str, *, depth: int) -> list[CalendarRef] | None:
         """Calendars among `url` (depth 0) or its members (depth 1); None if not readable."""
@@ -582,7 +696,8 @@ class CaldavStore:
             absolute = _absolute(url, result.href)
             name = props.get("{DAV:}displayname") or _last_segment(absolute)
             components = tuple(props.get(_COMPONENTS) or ())
-            out.append(CalendarRef(str(name), absolute, components))
+            zone = _tzid_of(props.get(_TIMEZONE))
+            out.append(CalendarRef(str(name), absolute, components, zone))
         return out
 
     def _probe_calendar(self, url: str) -> CalendarRef | None:
@@ -593,26 +708,46 @@ class CaldavStore:
         return found[0] if found else None
 
     def _make_calendar(self, name: str) -> None:
-        if self._principal is None:
-            self._home_url()
-        slug = _slug(name)
-        refused: dav_error.DAVError | None = None
+        """One MKCALENDAR (RFC 4791 §5.3.1) setting the display name and events only.
+
+        Not caldav's `make_calendar`: it sends a PROPPATCH after the MKCALENDAR, and without
+        `supported-calendar-component-set` sabre/dav (Nextcloud, Baikal) makes a calendar that
+        takes tasks too.
+        """
+        home = self._home_url() if self._principal is None else _home_of(self._principal)
+        refused: int | None = None
         # The plain slug may be taken by a calendar with another display name: then a
         # unique one.
-        for cal_id in (slug, f"{slug}-{uuid.uuid4().hex[:8]}"):
-            try:
-                self._principal.make_calendar(name=name, cal_id=cal_id)
-            except (dav_error.AuthorizationError, dav_error.MkcalendarError) as exc:
-                refused = exc
-                continue
-            return
-        status = f"HTTP {refused.status}" if refused and refused.status else "refused"
+        for cal_id in (_slug(name), f"{_slug(name)}-{uuid.uuid4().hex[:8]}"):
+            if home is None:
+                break
+            url = urllib.parse.urljoin(_slash(home), urllib.parse.quote(cal_id) + "/")
+            refused = self._mkcalendar(url, name)
+            if refused is None:
+                return
+        status = f"HTTP {refused}" if refused else "refused"
         raise CalendarNotFoundError(
             f"calendar {name!r} does not exist and the server does not let calsync "
             f"create it ({status})",
             hint="create it in your calendar app (or pick an existing one with "
             f"target in [accounts.{self._account.name}])",
         )
+
+    def _mkcalendar(self, url: str, name: str) -> int | None:
+        """MKCALENDAR at `url`: None when created, else the refusing status (403, 405, 409...)."""
+        headers = {"Content-Type": 'application/xml; charset="utf-8"'}
+        try:
+            response = self._client.request(url, "MKCALENDAR", _mkcalendar_body(name), headers)
+        except dav_error.AuthorizationError as exc:
+            if exc.status == 403:
+                return 403  # this user may not create a collection there
+            raise
+        status = int(response.status)
+        if 200 <= status < 300:
+            return None
+        if status in (429, 503) or status >= 500:
+            self._check(response)  # throttled or broken: retried or reported as such
+        return status
 
     def _sync(self, cal: CalendarRef, token: str | None) -> tuple[str | None, list[str], list[str]]:
         """Sync-collection REPORTs until the answer is complete (bounded); hrefs absolute."""
@@ -684,7 +819,21 @@ class CaldavStore:
 
 _CALENDAR_TYPE = "{urn:ietf:params:xml:ns:caldav}calendar"
 _COMPONENTS = "{urn:ietf:params:xml:ns:caldav}supported-calendar-component-set"
-_LIST_PROPS = ["{DAV:}resourcetype", "{DAV:}displayname", _COMPONENTS]
+_TIMEZONE = "{urn:ietf:params:xml:ns:caldav}calendar-timezone"
+# calendar-timezone is the zone the owner's calendar app set (iCloud, Nextcloud, Thunderbird):
+# asked in the same PROPFIND, so the runner's zone costs no request.
+_LIST_PROPS = ["{DAV:}resourcetype", "{DAV:}displayname", _COMPONENTS, _TIMEZONE]
+_TZID_LINE = re.compile(r"^TZID(?:;[^:\r\n]*)?:([^\r\n]{1,200})", re.MULTILINE)
+
+
+def _tzid_of(value: object) -> str | None:
+    """The TZID of a calendar-timezone property (a VCALENDAR holding one VTIMEZONE)."""
+    if not isinstance(value, str):
+        return None
+    found = _TZID_LINE.search(value[:65536])
+    return found.group(1).strip() if found else None
+
+
 # A refused or expired token: Radicale 403, Xandikos 412, Nextcloud 418, others 415/500/507.
 _TOKEN_STATUSES = frozenset({403, 409, 410, 412, 415, 418, 500, 507})
 
@@ -767,6 +916,18 @@ def match_calendar(calendars: Sequence[CalendarRef], wanted: str) -> CalendarRef
     return None
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds:g} s" if seconds < 120 else f"{seconds / 60:g} min"
+
+
+def _limits(account: Account) -> Limits:
+    return Limits(
+        max_bytes=account.max_response_mib * MIB,
+        request_seconds=account.request_deadline_seconds,
+        run_seconds=account.sync_deadline_minutes * 60,
+    )
+
+
 def _etag(response: DAVResponse) -> str | None:
     value = response.headers.get("ETag")
     return str(value) if value else None
@@ -808,6 +969,22 @@ def _calendar_multiget(hrefs: Sequence[str]) -> str:
         f"<D:prop><D:getetag/><C:calendar-data/></D:prop>{refs}"
         "</C:calendar-multiget>"
     )
+
+
+def _mkcalendar_body(name: str) -> str:
+    """RFC 4791 §5.3.1: the display name and VEVENT as the only component, in one request."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+        f"<D:set><D:prop><D:displayname>{xml_escape(name)}</D:displayname>"
+        '<C:supported-calendar-component-set><C:comp name="VEVENT"/>'
+        "</C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>"
+    )
+
+
+def _home_of(principal: Any) -> str | None:
+    home = principal.calendar_home_set
+    return str(home.url) if home is not None and home.url is not None else None
 
 
 def _sync_collection(token: str | None) -> str:

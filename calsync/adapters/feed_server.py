@@ -7,22 +7,32 @@ never read a calendar, plan or touch the disk. Routes, all behind the secret tok
 - `/week/<token>` and `/feed/<token>.html`: the week page
 
 A wrong token or any other path is a 404 (the token is compared in constant time); methods
-other than GET and HEAD get 405 with `Allow`. The token never appears in a log line.
+other than GET and HEAD get 405 with `Allow`. The token never appears in a log line: a logged
+path has every segment that holds the token, or looks like one (long and random), redacted.
+
+Clients are not trusted to behave: an over-long request line is a 414 and garbage a 400 (the
+stdlib's answers), a client that hangs up is a debug line and never a traceback, at most
+MAX_CONNECTIONS connections are served at once (more get a 503 at once), and each request has
+a per-read timeout and a total deadline, so a slowloris client is dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import logging
 import re
 import socket
+import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import unquote
 
 from calsync.errors import ConfigError
 from calsync.errors import RemoteUnavailableError
@@ -34,7 +44,11 @@ from calsync.feed_token import token_matches
 
 log = logging.getLogger(__name__)
 
-REQUEST_TIMEOUT_SECONDS = 15.0
+REQUEST_TIMEOUT_SECONDS = 15.0  # each read or write on a connection (an idle keep-alive too)
+REQUEST_DEADLINE_SECONDS = 30.0  # one whole request, read and answered: slowloris is cut off
+MAX_CONNECTIONS = 32  # handler threads at once; a calendar app polls, it never needs many
+LINGER_SECONDS = 0.5  # reading what a client sent beyond what was read, before closing
+LOGGED_PATH_CHARS = 120
 ALLOW = "GET, HEAD"
 ROUTES = (
     (re.compile(r"^/feed/([^/]{1,128})\.ics$"), "ics"),
@@ -78,12 +92,31 @@ class FeedState:
             return self._current
 
 
-def _redact(path: str) -> str:
-    for pattern, _ in ROUTES:
-        m = pattern.match(urlsplit(path).path)
-        if m:
-            return path[: m.start(1)] + "<token>" + path[m.end(1) :].split("?")[0]
-    return urlsplit(path).path[:80]
+_TOKEN_ALPHABET = re.compile(r"[^A-Za-z0-9_-]")
+_RANDOM_RUN = re.compile(r"[A-Za-z0-9_-]{16,}")  # a secret's shape: words are shorter
+
+
+def _redact(path: str, token: str | None) -> str:
+    """`path` as it may be logged: no query, each segment that holds the token (even split by
+    other characters or percent-encoded) or looks random replaced, only printable ASCII, cut."""
+    shown = "/".join(_redact_segment(segment, token) for segment in _bare_path(path).split("/"))
+    printable = "".join(c if "!" <= c <= "~" else "?" for c in shown)
+    return printable[:LOGGED_PATH_CHARS]
+
+
+def _redact_segment(segment: str, token: str | None) -> str:
+    if token:
+        segment = segment.replace(token, "<token>")  # keeps "/feed/<token>.ics" readable
+        if any(token in _TOKEN_ALPHABET.sub("", f) for f in (segment, unquote(segment))):
+            return "<token>"  # hidden behind percent-escapes or split by other characters
+    if any(_RANDOM_RUN.search(f.replace("<token>", "")) for f in (segment, unquote(segment))):
+        return "<redacted>"
+    return segment
+
+
+def _bare_path(path: str) -> str:
+    # Not urlsplit: it raises on "//[" (an unclosed IPv6 literal) and would treat "//x" as a host.
+    return path.split("?", 1)[0].split("#", 1)[0]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -92,6 +125,23 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "calsync"
     sys_version = ""
     timeout = REQUEST_TIMEOUT_SECONDS
+    # Set by the stdlib only once a request line parses; logging an answer to garbage (400,
+    # 414) must not fail on them.
+    path = ""
+    command = ""
+    # Garbage that does not parse as a request line is answered with a status line too (the
+    # stdlib's default, HTTP/0.9, sends a bare body), in plain words, never echoing the line.
+    default_request_version = "HTTP/1.0"
+    error_message_format = "%(code)d %(explain)s\n"
+    error_content_type = "text/plain; charset=utf-8"
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # The stdlib puts the request line, quoted, in the status line: never echo it back.
+        super().send_error(code, None, explain)
+
+    def handle_one_request(self) -> None:
+        self.server.watch(self.connection)  # a fresh deadline for each request on the connection
+        super().handle_one_request()
 
     def do_GET(self) -> None:
         self._serve(head=False)
@@ -168,15 +218,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s -> %s", self.command, _redact(self.path or ""), code)
+        published = self.server.state.current()
+        token = published.token if published is not None else None
+        method = _redact(self.command or "-", token)[:16]
+        log.debug("%s %s -> %s", method, _redact(self.path or "", token), code)
 
     def log_message(self, format: str, *args: object) -> None:
-        # Errors from the stdlib (bad request lines, timeouts): never with the request line.
-        log.debug("feed server: %s", (format % args).split('"')[0].strip())
+        # Errors from the stdlib (bad request lines, timeouts): never with the request line,
+        # which it quotes as "... syntax ('GET /week/<token> x y')" or "...: 'line'".
+        text = re.split(r"[\"'(]", format % args, maxsplit=1)[0]
+        log.debug("feed server: %s", text.strip(" :,"))
 
 
 def _route(path: str) -> tuple[str | None, str]:
-    clean = urlsplit(path).path
+    clean = _bare_path(path)
     for pattern, route in ROUTES:
         m = pattern.match(clean)
         if m:
@@ -184,9 +239,18 @@ def _route(path: str) -> tuple[str | None, str]:
     return None, ""
 
 
+BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Retry-After: 5\r\nConnection: close\r\nContent-Length: 21\r\n\r\ntoo many connections\n"
+)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The stdlib's 5 makes a burst of clients wait seconds in SYN retries; past the cap they
+    # are accepted and get a quick 503 instead.
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -198,7 +262,93 @@ class _Server(ThreadingHTTPServer):
         self.address_family = family
         self.state = state
         self.clock = clock
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._deadlines: dict[socket.socket, float] = {}
+        self._deadlines_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    # -- at most MAX_CONNECTIONS handler threads ---------------------------------------------
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            log.debug("feed server: %d connections already: 503", MAX_CONNECTIONS)
+            _refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)  # starts the thread
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        # The stdlib's, plus the slot and the deadline.
+        self.watch(request)
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self._unwatch(request)
+            self.shutdown_request(request)
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Instead of the stdlib's traceback on stderr: a client that hung up is routine, and
+        anything else is one line (the exception's type only: its text may hold the path)."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            log.debug("feed server: a client hung up or went quiet")
+        else:
+            log.error("feed server: a request failed (%s); still serving", type(exc).__name__)
+
+    def shutdown_request(self, request: Any) -> None:
+        """A lingering close: the client may have sent more than was read (a 100 KB request
+        line); closing on unread bytes sends a reset, which can hide our 4xx from it."""
+        with contextlib.suppress(OSError):
+            request.shutdown(socket.SHUT_WR)
+            end = time.monotonic() + LINGER_SECONDS
+            for _ in range(64):  # at most 4 MiB read and thrown away
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                request.settimeout(left)
+                if not request.recv(65536):
+                    break
+        self.close_request(request)
+
+    # -- a total deadline per request -----------------------------------------------------
+
+    def watch(self, request: socket.socket) -> None:
+        with self._deadlines_lock:
+            self._deadlines[request] = time.monotonic() + REQUEST_DEADLINE_SECONDS
+
+    def _unwatch(self, request: socket.socket) -> None:
+        with self._deadlines_lock:  # after this, service_actions never touches the socket
+            self._deadlines.pop(request, None)
+
+    def service_actions(self) -> None:
+        """Called by serve_forever every poll interval: cut connections past their deadline
+        (their handler thread then sees the end of the stream and finishes)."""
+        now = time.monotonic()
+        with self._deadlines_lock:
+            late = [sock for sock, end in self._deadlines.items() if end < now]
+            for sock in late:
+                del self._deadlines[sock]
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        if late:
+            log.debug("feed server: dropped %d connection(s) past the request deadline", len(late))
+
+
+def _refuse(request: socket.socket) -> None:
+    """503 on a connection beyond the cap, from the accepting thread: never blocks."""
+    with contextlib.suppress(OSError):
+        request.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            request.recv(65536)  # what already came: unread bytes turn the close into a reset
+        request.send(BUSY)
+        request.shutdown(socket.SHUT_WR)
+    request.close()
 
 
 class FeedServer:

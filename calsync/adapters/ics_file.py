@@ -102,8 +102,31 @@ def _load_folder(
             problems.append(Problem(str(path), None, "not an iCalendar file: skipped"))
             continue
         except OSError as exc:
-            problems.append(Problem(str(path), None, f"cannot read: {exc.strerror or exc}"))
+            why = exc.strerror or "the file could not be read"
+            problems.append(Problem(str(path), None, f"cannot read: {why}"))
             continue
         events += found
         problems += bad
-    return events, problems
+    return events, _once_per_folder(problems)
+
+
+def _once_per_folder(problems: list[Problem]) -> list[Problem]:
+    """A note about a whole file that every file of a vdir repeats (one event per file, each
+    with the same unknown TZID) is said once, with the number of other files."""
+    first: dict[str, int] = {}
+    more: dict[str, int] = {}
+    kept: list[Problem] = []
+    for problem in problems:
+        if problem.uid is not None or not problem.message.startswith("TZID "):
+            kept.append(problem)
+        elif problem.message in first:
+            more[problem.message] = more.get(problem.message, 0) + 1
+        else:
+            first[problem.message] = len(kept)
+            kept.append(problem)
+    for message, count in more.items():
+        at = first[message]
+        kept[at] = Problem(
+            kept[at].source, None, f"{message} (and in {count} more files)", skipped=False
+        )
+    return kept

@@ -58,8 +58,7 @@ class CalsyncGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CalsyncError as err:
-            if _debug(ctx):
-                raise
+            _traceback_if_debug(ctx)  # --debug adds the traceback; the exit code stays the same
             click.echo(f"calsync: error: {err.message}", err=True)
             if err.hint:
                 click.echo(f"calsync: hint: {err.hint}", err=True)
@@ -69,12 +68,20 @@ class CalsyncGroup(click.Group):
             ctx.exit(ExitCode.INTERRUPTED)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as exc:  # last resort: a bug, reported without a traceback
-            if _debug(ctx):
-                raise
+        except Exception as exc:  # last resort: a bug, without a traceback unless --debug
+            _traceback_if_debug(ctx)
             name = type(exc).__name__
-            click.echo(f"calsync: internal error: {name}: {exc} (rerun with --debug)", err=True)
+            hint = "" if _debug(ctx) else " (rerun with --debug)"
+            click.echo(f"calsync: internal error: {name}: {exc}{hint}", err=True)
             ctx.exit(ExitCode.INTERNAL)
+
+
+def _traceback_if_debug(ctx: click.Context) -> None:
+    """With --debug, the traceback of the exception being handled, on stderr."""
+    if _debug(ctx):
+        import traceback
+
+        click.echo(traceback.format_exc().rstrip("\n"), err=True)
 
 
 def _debug(ctx: click.Context) -> bool:
@@ -86,11 +93,15 @@ def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) ->
     if value is None:
         return None
     try:
-        return dt.datetime.fromisoformat(value)
+        when = dt.datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not an ISO date-time like 2026-11-30T07:00"
         ) from None
+    from calsync.cli.options import in_years
+
+    in_years(when, value)
+    return when
 
 
 @click.group(cls=CalsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,7 +128,7 @@ def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) ->
     show_default=True,
     help="Log line format on stderr.",
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.option("--debug", is_flag=True, help="Show the traceback with an error (same exit code).")
 @click.pass_context
 def cli(
     ctx: click.Context,

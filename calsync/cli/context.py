@@ -57,10 +57,12 @@ def local_timezone() -> "zoneinfo.ZoneInfo":  # noqa: UP037
     """The system's zone ($TZ, /etc/localtime), UTC when it cannot be told."""
     import zoneinfo
 
-    import pendulum
+    from pendulum.tz import get_local_timezone
 
     try:
-        tz = pendulum.local_timezone()
+        # get_local_timezone, not pendulum.local_timezone: mypy can take the latter for the
+        # submodule pendulum.tz.local_timezone of the same name ("Module not callable").
+        tz = get_local_timezone()
     except Exception:  # pendulum raises several kinds when no zone is configured
         return zoneinfo.ZoneInfo("UTC")
     name = getattr(tz, "name", None) or getattr(tz, "key", None)

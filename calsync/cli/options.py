@@ -35,13 +35,24 @@ def config_option(f: F) -> F:
     )(f)
 
 
+YEARS = (1900, 2999)  # a plan's weeks, days and zone offsets stay inside Python's calendar
+
+
+def in_years(value: dt.date, text: str) -> None:
+    """Refuse a --from or --now whose weeks would leave the calendar (year 1 or 9999)."""
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise click.BadParameter(f"{text!r} is outside the years {YEARS[0]} to {YEARS[1]}")
+
+
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-30") from None
+    in_years(day, value)
+    return day
 
 
 def from_option(f: F) -> F:
@@ -77,6 +88,7 @@ def _set_now(ctx: click.Context, param: click.Parameter, value: str | None) -> N
         raise click.BadParameter(
             f"{value!r} is not an ISO date-time like 2026-11-30T07:00"
         ) from None
+    in_years(when, value)
     app = ctx.find_object(AppContext)
     if app is not None:
         app.now = when if when.tzinfo else when.replace(tzinfo=app.config().timezone)

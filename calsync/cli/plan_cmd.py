@@ -13,6 +13,7 @@ from calsync.cli.options import format_option
 from calsync.cli.options import shared_plan_options
 
 if TYPE_CHECKING:
+    from calsync.config import Config
     from calsync.service import PlanOutcome
 
 SOURCES_HELP = """
@@ -25,7 +26,12 @@ them), or an http(s)/webcal URL of an ICS feed. With no SOURCE, calsync reads th
 @click.command(epilog=SOURCES_HELP)
 @shared_plan_options
 @format_option("table", "json", "ics")
-@click.option("--explain", is_flag=True, help="Show why each run got its kind.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show why each run got its kind, a verdict for every day, and each session in full.",
+)
+@click.option("--sessions", is_flag=True, help="Show each block's whole session text.")
 @click.pass_obj
 def plan(
     app: AppContext,
@@ -35,17 +41,18 @@ def plan(
     account: str | None,
     fmt: str,
     explain: bool,
+    sessions: bool,
 ) -> None:
     """Plan strength blocks around the runs, week by week, and say why."""
     from calsync.cli import render
 
-    outcome = _plan(app, sources, from_day, weeks, account)
+    outcome, config = _plan(app, sources, from_day, weeks, account)
     if fmt == "json":
         app.out(render.plan_json(outcome))
     elif fmt == "ics":
-        click.echo(render.plan_ics(outcome, app.config(), app.now), nl=False)
+        click.echo(render.plan_ics(outcome, config, app.now), nl=False)
     else:
-        app.out(render.plan_table(outcome, app.config(), explain=explain))
+        app.out(render.plan_table(outcome, config, explain=explain, sessions=sessions))
     _report_problems(app, outcome)
 
 
@@ -66,11 +73,11 @@ def classify(
     """Show each occurrence's kind (easy, interval, long, strength, other) and why."""
     from calsync.cli import render
 
-    outcome = _plan(app, sources, from_day, weeks, account)
+    outcome, config = _plan(app, sources, from_day, weeks, account)
     if fmt == "json":
         app.out(render.classify_json(outcome))
     else:
-        app.out(render.classify_table(outcome, app.config(), explain=explain))
+        app.out(render.classify_table(outcome, config, explain=explain))
     _report_problems(app, outcome)
 
 
@@ -98,24 +105,35 @@ def _plan(
     from_day: dt.date | None,
     weeks: int | None,
     account: str | None,
-) -> PlanOutcome:
+) -> tuple[PlanOutcome, Config]:
     from calsync import service
 
-    config = app.config()
-    window = service.plan_window(config, from_day or app.today(), weeks or config.weeks)
-    outcome = service.plan_sources(sources, config, window, app.now, account=account, env=app.env)
+    home = service.home_zone(app.config(), sources, account)
+    config = home.config
+    today = app.now.astimezone(config.timezone).date()
+    window = service.plan_window(config, from_day or today, weeks or config.weeks)
+    outcome = service.plan_sources(
+        sources, config, window, app.now, account=account, env=app.env, feeds=home.feeds
+    )
+    if home.message:  # after the read: a missing file's error stays the first line
+        app.err(home.message)
     if service.EXAMPLE in sources or (not sources and "bundled" in " ".join(outcome.sources)):
         app.err(
             "calsync: note: no SOURCE given and none configured: using the bundled example "
             "calendar (give a file, folder or URL, or set `sources` in the config)"
         )
-    return outcome
+    return outcome, config
 
 
 def _report_problems(app: AppContext, outcome: PlanOutcome) -> None:
+    from calsync.core.classify import unread_warnings  # events that look like training
+
+    for line in unread_warnings(outcome.classified):
+        app.err(f"calsync: warning: {line}")
     for problem in outcome.problems:
         app.err(f"calsync: warning: {problem}")
-    if outcome.problems:
-        n = len(outcome.problems)
+    skipped = [p for p in outcome.problems if p.skipped]
+    if skipped:
+        n = len(skipped)
         what = "a broken event or file" if n == 1 else f"{n} broken events or files"
         app.err(f"calsync: skipped {what} (listed above); the rest was planned")

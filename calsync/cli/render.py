@@ -12,11 +12,13 @@ from calsync.config import Config
 from calsync.model import RUN_KINDS
 from calsync.model import Block
 from calsync.model import Classified
+from calsync.model import DayVerdict
 from calsync.model import Event
 from calsync.model import Kind
 from calsync.service import PlanOutcome
 
 KIND_WIDTH = 8
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _iso(moment: dt.datetime, all_day: bool, tz: dt.tzinfo) -> str:
@@ -58,11 +60,29 @@ def _block_json(block: Block) -> dict[str, Any]:
         "slot": block.slot,
         "lighter": block.lighter,
         "template": block.template,
+        "session": _session_label(block),
+    }
+
+
+def _session_label(block: Block) -> str:
+    """ "Session A", "Lighter session", "Activation session"; a user template's name."""
+    from calsync.core.sessions import LABELS
+
+    return LABELS.get(block.template, block.template)
+
+
+def _day_json(verdict: DayVerdict) -> dict[str, str]:
+    return {
+        "date": verdict.date.isoformat(),
+        "day": WEEKDAYS[verdict.date.weekday()],
+        "verdict": verdict.code,
+        "reason": verdict.reason,
     }
 
 
 def plan_json(outcome: PlanOutcome) -> str:
-    """The `plan` contract: `blocks` and `weeks` (plus `problems`, the skipped events)."""
+    """The `plan` contract (docs/plan-json.md): `blocks` and `weeks`, each week with one
+    verdict per day (plus `problems`, the skipped events)."""
     data = {
         "blocks": [_block_json(b) for b in outcome.plan.blocks],
         "weeks": [
@@ -71,11 +91,13 @@ def plan_json(outcome: PlanOutcome) -> str:
                 "placed": w.placed,
                 "wanted": w.wanted,
                 "warnings": list(w.warnings),
+                "days": [_day_json(d) for d in w.days],
             }
             for w in outcome.plan.weeks
         ],
         "problems": [
-            {"source": p.source, "uid": p.uid, "message": p.message} for p in outcome.problems
+            {"source": p.source, "uid": p.uid, "message": p.message, "skipped": p.skipped}
+            for p in outcome.problems
         ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
@@ -123,9 +145,12 @@ def _by_week(outcome: PlanOutcome, config: Config) -> dict[str, list[Classified]
     return weeks
 
 
-def plan_table(outcome: PlanOutcome, config: Config, *, explain: bool = False) -> str:
-    """Each week's runs with their kinds, then the blocks with day, time and reason, then
-    warnings."""
+def plan_table(
+    outcome: PlanOutcome, config: Config, *, explain: bool = False, sessions: bool = False
+) -> str:
+    """Each week's runs with their kinds, then the blocks with day, time, reason and session,
+    then warnings; with `explain` a verdict for every day, and (`explain` or `sessions`) each
+    block's whole session."""
     tz = config.timezone
     lines = [_header(outcome, config)]
     runs = _by_week(outcome, config)
@@ -139,12 +164,12 @@ def plan_table(outcome: PlanOutcome, config: Config, *, explain: bool = False) -
             f"{week.week}  {week.first_day:%a %d %b} – {last:%a %d %b %Y}"
             f"   strength {week.placed}/{week.wanted}"
         )
-        planned = {b.start for b in blocks.get(week.week, [])}
+        # calsync's own blocks in the input are no sessions of the user's: the planned ones
+        # show under Strength, the others are no longer planned. A user's copy of one shows.
         week_runs = [
             c
             for c in runs.get(week.week, [])
-            if c.kind in RUN_KINDS | {Kind.STRENGTH}
-            and not (c.event.managed and c.event.start in planned)  # shown under Strength
+            if c.kind in RUN_KINDS | {Kind.STRENGTH} and not c.event.managed
         ]
         lines.append("  Training" if week_runs else "  Training: no runs")
         for item in week_runs:
@@ -162,12 +187,28 @@ def plan_table(outcome: PlanOutcome, config: Config, *, explain: bool = False) -
             )
             lines.append(f"    {start:%a %d %b}  {start:%H:%M}–{end:%H:%M}  {title}")
             lines.append(f"      why: {block.reason}")
+            lines += _session_lines(block, config, full=explain or sessions)
         for warning in week.warnings:
             lines.append(f"  ! {warning}")
-    if outcome.problems:
+        if explain and week.days:
+            lines.append("  Day by day")
+            lines += [f"    {WEEKDAYS[d.date.weekday()]}: {d.reason}" for d in week.days]
+    if skipped := sum(p.skipped for p in outcome.problems):
         lines.append("")
-        lines.append(f"{len(outcome.problems)} broken event(s) or file(s) skipped (see stderr)")
+        lines.append(f"{skipped} broken event(s) or file(s) skipped (see stderr)")
     return "\n".join(lines)
+
+
+def _session_lines(block: Block, config: Config, *, full: bool) -> list[str]:
+    """ "session: Session A: back squat 4 × 4-5, ..." and, with `full`, the whole text."""
+    from calsync.core.sessions import find_template
+    from calsync.core.sessions import headline
+
+    template = find_template(block.template, config.rules.templates)
+    lines = [f"      session: {headline(template) if template else block.template}"]
+    if full:
+        lines += [f"        {line}".rstrip() for line in block.description.splitlines()]
+    return lines
 
 
 def _header(outcome: PlanOutcome, config: Config) -> str:

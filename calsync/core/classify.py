@@ -1,41 +1,69 @@
 """Classification: what each occurrence is (easy, interval, long, strength, other) and why.
 
-Pure: no I/O, no clock, no logging. `classify(event, rules)` gives a `Classified` whose `reason`
-a person can read ("interval: "6 x 800m" matches a repeat pattern"). The rules, in order:
+Pure: no I/O, no clock, no logging (the built-in vocabulary is package data,
+calsync/data/keywords.toml, read once at import). `classify(event, rules)` gives a `Classified`
+whose `reason` a person can read ("interval: "6 x 800m" matches a repeat pattern"). The rules,
+in order:
 
-1. An event calsync wrote itself (`event.managed`) is a strength block. An event of a busy-only
-   calendar (`event.runs_source` False) is `other`: it is never a run.
+1. An event calsync wrote itself (`event.managed`) is a strength block, and so is the user's
+   copy of one (`calsync.core.copies`: their own session, whatever its calendar). An event
+   of a busy-only calendar (`event.runs_source` False) is `other`: it is never a run. Every
+   other event comes from a runs calendar (an account's `runs`, or a SOURCE given to `plan`).
+   X-CALSYNC-* properties other than those are never read.
 2. User keywords (`rules.keywords`, per kind) win over everything built in: the first one found
    decides the kind outright, looking in the title, then the categories (kinds tried in the
    order other, strength, interval, long, easy), then the description, but the description
    only when the title says nothing itself (no run, sport, strength, meeting or training word:
    "Morning Run" with "walk breaks" in its notes stays a run for a user's other = ["walk"]).
-3. Is it a run? Text is compared accent- and case-insensitively, on whole words, in English,
-   German, French, Spanish, Dutch, Italian and Portuguese.
+3. Is it a run? Text is folded (accents stripped, case folded, "ø" = "o", "ł" = "l") and
+   compared on whole words, or on parts of words for compounds ("Dauerlauf", "Tempoløb",
+   "Bakkeintervaller"), in thirteen languages: English, German, French, Spanish, Dutch,
+   Italian, Portuguese, Swedish, Danish, Norwegian, Finnish, Polish and Czech.
+   - Context first: helping at a race, its expo or bib pick-up ("Marshal at parkrun",
+     "Volunteer: Berlin Marathon water station", "Marathon expo - bib pickup") is `other`,
+     unless the runner is pacing someone ("Pacing Anna at the Brighton Half").
    - An explicit run word in the title (run, jog, Lauf and its compounds, footing, rodaje,
-     hardlopen, duurloop, corsa, corrida, ...) or the runner emoji makes it a run, even next to
-     another sport ("Brick: bike + run"); not in "school run", "dry run", "run through", nor
-     in "aqua jogging" or "pool running" (another sport).
-   - Otherwise a strength word (gym, Krafttraining, musculation, fuerza, ...) makes it
-     `strength`; another sport (cycling, swimming, yoga, rowing, walking, ...) or a meeting or
-     appointment word makes it `other`, even with speed words in it ("Bike intervals"). The
-     same is then asked of the categories ("Running", "Cycling", "Strength").
+     hardlopen, löpning, løb, juoksu, bieg, běh, ...) or the runner emoji makes it a run, even
+     next to another sport ("Brick: bike + run"); not in "school run", "dry run", "run
+     through", nor in "aqua jogging" or "pool running" (another sport). A social event after
+     the run word, with no figure and no marker, is not a run ("Run club breakfast",
+     "Lauftreff Weihnachtsfeier", "Run club AGM"; "Breakfast run" and "Club 10k + breakfast"
+     are runs).
+   - Otherwise a strength word (gym, Krafttraining, musculation, styrketräning, siłownia, ...)
+     makes it `strength`; another sport (cycling, swimming, yoga, rowing, walking, ...) or a
+     meeting, appointment or work word (meeting, review, planning, retro, project, ...) makes
+     it `other`, even with speed words in it ("Bike intervals", "Sprint planning"). The same
+     is then asked of the categories ("Running", "Cycling", "Strength"). A rest day ("Rest",
+     "Day off", "Ruhetag", "vilodag") is `other`.
    - A training marker or a race distance in the title makes it a run with no run word ("Z2
-     45'", "Threshold 3x10'", "6 x 800m @ 5k pace", "Sortie longue", "Berlin Marathon").
+     45'", "Threshold 3x10'", "6 x 800m @ 5k pace", "Sortie longue", "Berlin Marathon",
+     Garmin Coach's "Base", "Anaerobic", "Sprint").
+   - A distance in the title makes it a run ("Base 8 km", "Saturday 20 km"): this is a runs
+     calendar. So does a planned duration in a title of words with no meaning of their own
+     (weekdays, times of day: "Sunday 2h"), not "Focus time 2h". Not with a social word.
    - A description that names another sport or strength makes it `other` / `strength`.
-   - A generic word (training, workout, sortie, course, carrera, treino, ...) or a run word in
-     the description counts only with support: a training marker, a distance or a duration
-     ("Morning session" with "10 km" in the description). Anything else is `other`.
+   - A generic word (training, workout, sortie, course, carrera, treino, pass, trening, ...)
+     or a run word in the description counts only with support: a training marker, a
+     distance or a duration ("Morning session" with "10 km" in the description). Anything
+     else is `other`; when such an `other` still looks like training (a distance, duration or
+     training words in the description, a sports category, a training calendar's name)
+     `Classified.suspicious` says what, and `unread_warnings` turns those into one warning
+     line a title.
 4. Which run? First that applies:
-   - a named long run in the title (long run, LSD, Sortie longue, Tirada larga, Langer Lauf,
-     lange duurloop, lungo, longão; "long" alone only at the end or before a figure or "run":
+   - a named long run in the title (long run, LSD, LR, LSR, Sortie longue, Tirada larga,
+     Langer Lauf, lange duurloop, lungo, longão, långpass, langtur, langkjøring, pitkä lenkki,
+     długie wybieganie, dlouhý běh; "long" alone only at the end or before a figure or "run":
      not "long intervals") -> `long` (a long run with a fast finish is still long);
    - a speed marker in the title: a repeat pattern ("6 x 800m", "5x1000", "3x10'", "8×400";
      short reps of at most 150 m or 30 s, or reps followed by "strides", are strides and do not
-     count), a pace ("@ 5k pace", "marathon pace", "allure 10 km"), Z4/Z5, or a speed word
-     (intervals, reps, track, tempo, threshold, fartlek, hills, time trial, race, parkrun,
-     relay, Intervalle, Schwelle, Fractionné, seuil, series, umbral, drempel, ripetute,
-     soglia, limiar, tiros, Wettkampf, wedstrijd, gara, ...) -> `interval`;
+     count), a pace ("@ 5k pace", "marathon pace", "@ T", "@ I", "@ R", "@ MP", "@ HMP",
+     "T pace", "allure 10 km"), Z4/Z5, a speed word (intervals, reps, track, tempo, threshold,
+     fartlek, hills, time trial, progression, VO2max, MP, relay, Intervalle, Schwelle,
+     Fractionné, seuil, series, umbral, drempel, ripetute, soglia, limiar, tiros, intervaller,
+     tröskel, terskel, vedot, interwały, podbiegi, úseky, ...; "tempo" after "lugnt" or
+     "ruhiges" is a pace, not a tempo run) or a race word (race, parkrun, Wettkampf,
+     wedstrijd, gara, tävling, -loppet, zawody, závod, ...) -> `interval`; a race word in a
+     title that says easy ("parkrun, easy with a friend") does not count;
    - the same markers in the categories;
    - the same markers in the description, unless the title says the run is easy ("Easy run"
      with "intervals on Thursday" in its notes stays easy);
@@ -63,19 +91,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 import unicodedata
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from functools import lru_cache
+from importlib import resources
+from typing import Any
 
+from calsync.core.copies import COPY_REASON
+from calsync.core.copies import copied
 from calsync.model import Classified
 from calsync.model import ClassifyRules
 from calsync.model import Event
 from calsync.model import Kind
 
-__all__ = ["classify", "classify_all"]
+__all__ = ["classify", "classify_all", "unread_warnings"]
 
 MILE_KM = 1.609344
 HALF_MARATHON_KM = 21.0975
@@ -99,6 +133,15 @@ _PUNCT = str.maketrans(
         "\u00a0": " ",
         "\u2009": " ",
         "\u202f": " ",
+        # letters NFKD keeps whole: "løb" = "lob", "træning" = "traening", "długie" = "dlugie"
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
     }
 )
 _TOKEN = re.compile(r"\w+")
@@ -110,7 +153,7 @@ def _fold(char: str) -> str:
     """One character without accents, lower-cased ("é" -> "e", "ß" -> "ss", "×" -> "x")."""
     decomposed = unicodedata.normalize("NFKD", char)
     kept = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return kept.translate(_PUNCT).casefold()
+    return kept.casefold().translate(_PUNCT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,25 +200,28 @@ class _Hit:
     start: int = 0
 
 
-# --- vocabularies ---------------------------------------------------------------------------
+# --- vocabularies: data, read once from calsync/data/keywords.toml ----------------------------
+
+
+def _fold_all(text: str) -> str:
+    return "".join(_fold(c) for c in text)
 
 
 def _split(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-def _phrases(*phrases: str) -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(p.split()) for p in phrases)
+    return frozenset(_fold_all(words).split())
 
 
 @dataclass(frozen=True, slots=True)
 class _Vocab:
-    """Single words, multi-word phrases (as token tuples) and emoji, all with one label."""
+    """Single words, multi-word phrases (as token tuples), parts of words and emoji, all with
+    one label."""
 
     label: str
     words: frozenset[str]
     phrases: frozenset[tuple[str, ...]] = frozenset()
     emoji: str = ""
+    affix: re.Pattern[str] | None = None  # whole words with a stem, prefix or suffix
+    exclude: re.Pattern[str] | None = None  # words with these parts never match `affix`
     firsts: frozenset[str] = field(init=False, default=frozenset())  # first words of phrases
     starts: frozenset[str] = field(init=False, default=frozenset())  # words | firsts
 
@@ -184,17 +230,32 @@ class _Vocab:
         object.__setattr__(self, "starts", self.words | self.firsts)
 
     def find(self, text: _Text, reject: Callable[[_Text, int], bool] | None = None) -> _Hit | None:
-        """The first word or phrase of this vocabulary in `text` (that `reject` lets through)."""
-        if not self.starts.isdisjoint(text.words):
-            tokens = text.tokens
-            for i, (word, start, end) in enumerate(tokens):
-                hit_end = end if word in self.words else self._phrase_end(tokens, i)
-                if hit_end is not None and (reject is None or not reject(text, i)):
-                    return _Hit(self.label, text.quote(start, hit_end), start)
+        """The first word, phrase or word part of this vocabulary in `text` (that `reject`
+        lets through)."""
+        best = self._word(text, reject)
+        if self.affix is not None and (best is None or best.start > 0):
+            for m in self.affix.finditer(text.norm):
+                if self.exclude is not None and self.exclude.search(m.group()):
+                    continue
+                if best is None or m.start() < best.start:
+                    best = _Hit(self.label, text.quote(*m.span()), m.start())
+                break
+        if best is not None:
+            return best
         for char in self.emoji:
             at = text.raw.find(char)
             if at >= 0:
                 return _Hit(self.label, char, at)
+        return None
+
+    def _word(self, text: _Text, reject: Callable[[_Text, int], bool] | None) -> _Hit | None:
+        if self.starts.isdisjoint(text.words):
+            return None
+        tokens = text.tokens
+        for i, (word, start, end) in enumerate(tokens):
+            hit_end = end if word in self.words else self._phrase_end(tokens, i)
+            if hit_end is not None and (reject is None or not reject(text, i)):
+                return _Hit(self.label, text.quote(start, hit_end), start)
         return None
 
     def _phrase_end(self, tokens: tuple[tuple[str, int, int], ...], i: int) -> int | None:
@@ -214,256 +275,91 @@ def _first(text: _Text, vocabs: Iterable[_Vocab]) -> _Hit | None:
     return min(hits, key=lambda h: h.start) if hits else None
 
 
-_RUN = _Vocab(
-    "run",
-    _split(
-        "run runs running runner jog jogs jogging joggen trailrun trailrunning treadmill parkrun "
-        "shakeout courir footing correr rodaje trote trotar hardlopen hardloop hardlooptraining "
-        "duurloop herstelloop tempoloop looptraining loopje corsa corsetta correre corrida "
-        "rodagem longao"
-    ),
-    _phrases("course a pied", "carrera continua", "carrera a pie", "shake out", "trail run"),
-    emoji="\U0001f3c3",  # 🏃 (with any skin tone or gender)
+def _values(table: Mapping[str, Any], key: str) -> list[str]:
+    """Every language's entries of `table[key]`: a string of words or a list of them."""
+    found = table.get(key, {})
+    items = found.values() if isinstance(found, Mapping) else [found]
+    out: list[str] = []
+    for item in items:
+        out += item.split() if isinstance(item, str) else [str(i) for i in item]
+    return [_fold_all(v) for v in out]
+
+
+def _alternatives(parts: Iterable[str]) -> str:
+    return "|".join(re.escape(p) for p in sorted(set(parts), key=len, reverse=True))
+
+
+def _affix(table: Mapping[str, Any]) -> re.Pattern[str] | None:
+    stems, prefixes = _values(table, "stems"), _values(table, "prefixes")
+    suffixes = _values(table, "suffixes")
+    forms = []
+    if stems:
+        forms.append(rf"\w*(?:{_alternatives(stems)})\w*")
+    if prefixes:
+        forms.append(rf"(?:{_alternatives(prefixes)})\w*")
+    if suffixes:  # only longer words: "Duurloop", not "loop"
+        forms.append(rf"\w+(?:{_alternatives(suffixes)})")
+    return re.compile(rf"(?<!\w)(?:{'|'.join(forms)})(?!\w)") if forms else None
+
+
+def _vocab(table: Mapping[str, Any], label: str) -> _Vocab:
+    exclude = _values(table, "exclude")
+    phrases = frozenset(tuple(_TOKEN.findall(p)) for p in _values(table, "phrases"))
+    return _Vocab(
+        str(table.get("label", label)),
+        frozenset(_values(table, "words")),
+        frozenset(p for p in phrases if p),
+        emoji=str(table.get("emoji", "")),
+        affix=_affix(table),
+        exclude=re.compile(_alternatives(exclude)) if exclude else None,
+    )
+
+
+def _load_vocabulary() -> dict[str, Any]:
+    # Package data shipped with calsync, read once at import (not user input).
+    data = resources.files("calsync").joinpath("data", "keywords.toml").read_text("utf-8")
+    return tomllib.loads(data)
+
+
+_DATA = _load_vocabulary()
+_RUN = _vocab(_DATA["run"], "run")
+_GENERIC = _vocab(_DATA["generic"], "generic")
+_STRENGTH = _vocab(_DATA["strength"], "strength")
+_SPORTS = tuple(_vocab(table, name) for name, table in _DATA["sports"].items())
+_ADMIN = _vocab(_DATA["admin"], "meeting or appointment")
+_REST = _vocab(_DATA["rest"], "a rest day")
+_CONTEXTS = (
+    _vocab(_DATA["context_race_help"], "helping at a race"),
+    _vocab(_DATA["context_expo"], "a race expo or bib pick-up"),
 )
-# German compounds: Dauerlauf, Morgenlauf, Tempolauf, Bergläufe, Lauftraining, Laufband, ...
-_LAUF = re.compile(r"lauf")
-_NOT_LAUF = (
-    "ablauf",
-    "verlauf",
-    "umlauf",
-    "durchlauf",
-    "zulauf",
-    "vorlauf",
-    "rucklauf",
-    "ruecklauf",
-    "kreislauf",
-    "lebenslauf",
-    "einlauf",
-    "auflauf",
-    "uberlauf",
-    "nachlauf",
-    "leerlauf",
-    "langlauf",  # cross-country skiing
-    "laufend",
-    "laufzeit",
-    "anlauf",
-)
-_GENERIC = _Vocab(
-    "generic",
-    _split(
-        "course sortie carrera training workout session entrainement seance entrenamiento "
-        "entreno sesion sessie allenamento seduta treino treinamento einheit tirada trail"
-    ),
-)
-_STRENGTH = _Vocab(
-    "strength",
-    _split(
-        "strength gym weights weightlifting lifting kettlebell kettlebells crossfit bodypump "
-        "squat squats deadlift deadlifts lunges pushups pullups plank planks "
-        "krafttraining kraft kraftraum fitnessstudio muskelaufbau kniebeugen "
-        "musculation muscu renforcement renfo ppg gainage pompes "
-        "fuerza gimnasio pesas sentadillas kracht krachttraining sportschool fitness "
-        "pesi palestra forza potenziamento musculacao forca academia ginasio pesos"
-    ),
-    _phrases(
-        "weight training",
-        "strength training",
-        "s c",
-        "circuit training",
-        "salle de sport",
-        "push ups",
-        "pull ups",
-    ),
-    emoji="\U0001f3cb\U0001f4aa",  # 🏋 💪
-)
-_SPORTS = (
-    _Vocab(
-        "cycling",
-        _split(
-            "cycling cycle bike bikes biking ride rides mtb zwift spin spinning velo cyclisme "
-            "rad radfahren radtour rennrad fahrrad radeln bici bicicleta bicicletta ciclismo "
-            "fiets fietsen fietstocht wielrennen mountainbike gravel peloton hometrainer"
-        ),
-        _phrases("indoor cycling", "home trainer"),
-        emoji="\U0001f6b4\U0001f6b5\U0001f6b2",  # 🚴 🚵 🚲
-    ),
-    _Vocab(
-        "swimming",
-        _split(
-            "swim swims swimming schwimmen natation natacion zwemmen nuoto natacao nadar "
-            "piscine piscina zwembad schwimmbad hallenbad freibad"
-        ),
-        _phrases("open water"),
-        emoji="\U0001f3ca",  # 🏊
-    ),
-    _Vocab(
-        "yoga, mobility or therapy",
-        _split(
-            "yoga pilates stretching stretch mobility dehnen etirements estiramientos "
-            "barre meditation massage physio physiotherapie kine kinesitherapie fisio "
-            "fisioterapia fysio fysiotherapie osteo"
-        ),
-        _phrases("foam rolling"),
-        emoji="\U0001f9d8",  # 🧘
-    ),
-    _Vocab(
-        "rowing or paddling",
-        _split("rowing rower erg aviron rudern remo roeien canottaggio kayak canoe sup paddle"),
-    ),
-    _Vocab(
-        "walking or hiking",
-        _split(
-            "walk walks walking hike hiking wandern wanderung spaziergang spazieren randonnee "
-            "marche senderismo caminata caminar wandelen wandeling camminata passeggiata "
-            "escursione caminhada trekking"
-        ),
-    ),
-    _Vocab(
-        "another sport",
-        _split(
-            "tennis padel squash badminton football soccer fussball futbol voetbal calcio "
-            "futebol basketball basket volleyball golf ski skiing langlauf climbing bouldering "
-            "klettern escalade escalada arrampicata boxing boxen boxe judo karate dance "
-            "dancing tanzen danse baile bailar dansen danza skating hockey rugby surf surfing "
-            "elliptical crosstrainer stepper aquajogging aquafit aquarunning"
-        ),
-        _phrases(
-            "aqua jogging",
-            "aqua jog",
-            "aqua running",
-            "pool running",
-            "pool run",
-            "water running",
-            "deep water running",
-        ),
-    ),
-)
-_ADMIN = _Vocab(
-    "meeting or appointment",
-    _split(
-        "meeting meetings call calls standup interview appointment dentist doctor dinner "
-        "birthday party flight webinar conference workshop review sync presentation demo "
-        "offsite besprechung termin arzt zahnarzt abendessen geburtstag reunion rdv diner "
-        "medecin dentiste anniversaire cita cena cumpleanos vergadering afspraak overleg "
-        "tandarts huisarts verjaardag riunione appuntamento medico compleanno reuniao "
-        "consulta jantar dentista aniversario"
-    ),
-    _phrases("stand up", "one on one"),
-)
-_LONG = _Vocab(
-    "long",
-    _split("lsd ldl longrun longao lungo lunghissimo longo"),
-    _phrases(
-        "long run",
-        "long runs",
-        "long slow distance",
-        "langer lauf",
-        "langer dauerlauf",
-        "lange einheit",
-        "lange runde",
-        "sortie longue",
-        "footing long",
-        "course longue",
-        "tirada larga",
-        "rodaje largo",
-        "carrera larga",
-        "salida larga",
-        "lange duurloop",
-        "lange loop",
-        "lange afstand",
-        "corsa lunga",
-        "fondo lungo",
-        "corrida longa",
-        "treino longo",
-        "rodagem longa",
-    ),
-)
+_SOCIAL = _vocab(_DATA["context_social"], "a social event")
+_PACING = _vocab(_DATA["pacing"], "pacing")
+_LONG = _vocab(_DATA["long"], "long")
 # "long" alone is a long run only at the end or before these ("Long 25k", "Sunday long"),
 # never in "long intervals" or "long weekend".
-_LONG_NEXT = _split("run runs running jog easy slow steady trail aerobic endurance z2 sunday")
-_INTERVAL = _Vocab(
-    "speed",
-    _split(
-        "interval intervals intervall intervalle intervallen intervalli intervalo intervalos "
-        "intervalado intervalados intervaltraining intervalltraining reps repeats repetitions "
-        "lt lt2 "
-        "hills track tempo tempos tempolauf tempodauerlauf tdl threshold fartlek fartleks race "
-        "races racing raceday parkrun vo2 vo2max vvo2 speed speedwork sprints yasso yassos "
-        "relay relays staffel relais relevos estafeta estafette staffetta "
-        "ladder pyramid progression progressive surges z4 z5 z4a z4b z5a z5b z5c "
-        "schwelle schwellenlauf schwellentraining berglauf berglaufe bergsprints "
-        "bergintervalle hugel hugellauf fahrtspiel wettkampf wettkampfe rennen volkslauf "
-        "bahntraining bahnintervalle tempowechsel "
-        "fractionne fractionnes series seuil vma cotes piste competition "
-        "fraccionado fraccionados umbral cuestas pista competicion tiros "
-        "drempel drempeltraining drempelloop heuvels heuveltraining wedstrijd baantraining "
-        "tempoloop piramide ripetute soglia salite gara variazioni progressivo "
-        "limiar subidas prova competicao"
-    ),
-    _phrases(
-        "hill repeats",
-        "hill reps",
-        "hill sprints",
-        "time trial",
-        "vo2 max",
-        "speed work",
-        "race pace",
-        "marathon pace",
-        "goal pace",
-        "tempo run",
-        "lactate threshold",
-        "cambios de ritmo",
-        "carrera popular",
-        "allure specifique",
-        "ritmo gara",
-        "passo gara",
-        "z 4",
-        "z 5",
-        "zone 4",
-        "zone 5",
-        "zona 4",
-        "zona 5",
-    ),
-)
-_EASY = _Vocab(
-    "easy",
-    _split(
-        "easy recovery recover shakeout z1 z2 aerobic steady slow gentle jog jogging "
-        "locker lockerer lockere lockeres lockeren ruhig ruhiger langsam regeneration "
-        "regenerationslauf regenerativ ga1 grundlage grundlagenausdauer kompensation "
-        "facile lent lente recuperation recup footing decrassage tranquille souple "
-        "suave rodaje recuperacion regenerativo trote tranquilo lento lenta "
-        "rustig rustige herstel herstelloop duurloop losloop "
-        "rigenerante defaticamento scarico recupero leve recuperacao rodagem regenerativa"
-    ),
-    _phrases(
-        "zone 1",
-        "zone 2",
-        "zona 1",
-        "zona 2",
-        "z 1",
-        "z 2",
-        "endurance fondamentale",
-        "shake out",
-        "corsa lenta",
-    ),
-    emoji="\U0001f422",  # 🐢
-)
-_STRIDES = _split(
-    "strides stride steigerungen steigerung steigerungslauf steigerungslaufe accelerations "
-    "aceleraciones progresivos rectas versnellingen allunghi aceleracoes pickups lignes"
-)
+_LONG_NEXT = frozenset(_values(_DATA["long_next"], "words"))
+_INTERVAL = _vocab(_DATA["interval"], "speed")
+_RACE = _vocab(_DATA["race"], "race")
+_EASY = _vocab(_DATA["easy"], "easy")
+_STRIDES = frozenset(_values(_DATA["strides"], "words"))
+_EASY_TEMPO = frozenset(_values(_DATA["easy_tempo"], "words"))
+_TRAINING_CALENDAR = _vocab(_DATA["training_calendar"], "training calendar")
+_SPORT_CATEGORY = _vocab(_DATA["sport_category"], "sport category")
+_NEUTRAL = frozenset(_values(_DATA["neutral"], "words"))
+
 
 # --- patterns on normalised text --------------------------------------------------------------
 
 _REPEAT = re.compile(
     r"(?<![\w.,])(\d{1,2})\s*x\s*\(?\s*(\d{1,5}(?:[.,]\d{1,2})?)\s*"
-    r"(minutes?|minuten|minutos|minuti|mins?|miles?|mi|km|k|m|seconds?|secs?|s|h|''|'|\")?"
+    r"(minutes?|minuten|minutos|minuti|minuter|minutter|minuuttia|minuty|minut|mins?|miles?|mi|km|k|m"
+    r"|seconds?|secs?|sekunder|sekunnit|sekuntia|sekundy|sekund|sek|s|h|''|'|\")?"
     r"(?!\w)"
 )
 _PACE = re.compile(
     r"@\s*(?:half\s*)?(?:\d+(?:[.,]\d+)?\s*(?:km|k|mi|miles?)|hmp|mp|marathon|threshold|tempo"
-    r"|race|goal|mile)(?!\w)"
+    r"|race|goal|mile|t|i|r|m|lt|cv)(?!\w)"
+    r"|(?<!\w)(?:t|i|r|m|lt|cv)[\s-]*pace(?!\w)"
     r"|(?<!\w)(?:\d+(?:[.,]\d+)?\s*(?:km|k|mi)|mile|(?:half\s*)?marathon|race|goal|threshold"
     r"|tempo|hm|mp)\s*(?:pace|effort)(?!\w)"
     r"|(?<!\w)(?:allure|ritmo|passo)\s*(?:de\s*|di\s*)?(?:\d+\s*(?:km|k)|semi|marathon|maraton"
@@ -475,19 +371,22 @@ _DISTANCE = re.compile(
     r"|miles?|mi|meilen|meters?|metres?|metros?|metri|m)(?!\w)"
 )
 _RACE_DISTANCE = re.compile(
-    r"(?<!\w)(half|halve|halb|semi|media|mezza|meia|demi)?[\s-]*(marathon|maraton|maratona)"
+    r"(?<!\w)(half|halve|halb|semi|media|mezza|meia|demi|halv|puoli|pol|pul)?[\s-]*"
+    r"(marathon|maraton|maratona|maratonu|maratonie)"
     r"(?!\w)(?!\s*(?:pace|tempo|ritmo|effort|allure|training|plan|block|week|distance))"
 )
 _HMS = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d):([0-5]\d)(?![\d:])")
 _HOURS = re.compile(
     r"(?<![\w.,:])(\d{1,2}(?:[.,]\d{1,2})?)\s*"
-    r"(hours?|hrs?|h|std|stunden?|heures?|horas?|hora|uur|ore|ora)"
+    r"(hours?|hrs?|h|std|stunden?|heures?|horas?|hora|uur|ore|ora|timer|timmar|timme|tim|tuntia"
+    r"|tunti|godz|godziny|godzina|godzin|hodiny|hodina|hodin|hod)"
     r"(?:\s*(\d{1,2})\s*(?:minutes?|minuten|minutos|minuti|mins?|m|')?)?(?!\w)"
 )
 _HOURS_COLON = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d)\s*h(?!\w)")
 _MINUTES = re.compile(
     r"(?<![\w.,'])(\d{1,3})\s*"
-    r"(minutes?|minuten|minutos|minuti|minuut|minuto|mins?|m|'(?!'))(?!\w)"
+    r"(minutes?|minuten|minutos|minuti|minuut|minuto|minuter|minutter|minuuttia|minuty|minut|mins?"
+    r"|m|'(?!'))(?!\w)"
 )
 
 
@@ -703,22 +602,8 @@ def _not_really_run(text: _Text, i: int) -> bool:
     return before in _RUN_NOT_AFTER or after in _RUN_NOT_BEFORE
 
 
-def _lauf(text: _Text) -> _Hit | None:
-    """A German run compound: Dauerlauf, Bergläufe, Lauftraining (not Ablauf, Lebenslauf)."""
-    norm = text.norm
-    for m in _LAUF.finditer(norm):
-        start, end = m.start(), m.end()
-        while start > 0 and norm[start - 1].isalnum():
-            start -= 1
-        while end < len(norm) and norm[end].isalnum():
-            end += 1
-        if not any(bad in norm[start:end] for bad in _NOT_LAUF):
-            return _Hit("run", text.quote(start, end), start)
-    return None
-
-
 def _run_word(text: _Text) -> _Hit | None:
-    return _RUN.find(text, _not_really_run) or _lauf(text)
+    return _RUN.find(text, _not_really_run)
 
 
 def _long_alone(text: _Text) -> _Hit | None:
@@ -739,13 +624,26 @@ def _named_long(text: _Text) -> str | None:
     return None if hit is None else f'"{hit.quote}" names a long run'
 
 
-def _speed(text: _Text) -> str | None:
-    """Why `text` describes a speed session, or None."""
-    return _speed_of(text.raw)
+def _speed(text: _Text, *, races: bool = True) -> str | None:
+    """Why `text` describes a speed session (with `races`: or a race), or None."""
+    return _speed_of(text.raw, races)
+
+
+def _not_speed(text: _Text, i: int) -> bool:
+    """ "tempo" that means a pace ("lugnt tempo", "ruhiges Tempo", "tempo libero"), and a
+    numbered work sprint ("Sprint 24")."""
+    word = text.tokens[i][0]
+    if word not in ("tempo", "sprint"):
+        return False
+    before = text.tokens[i - 1][0] if i > 0 else ""
+    after = text.tokens[i + 1][0] if i + 1 < len(text.tokens) else ""
+    if word == "sprint":
+        return after.isdigit()
+    return before in _EASY_TEMPO or after in _EASY_TEMPO
 
 
 @lru_cache(maxsize=1024)
-def _speed_of(raw: str) -> str | None:
+def _speed_of(raw: str, races: bool) -> str | None:
     text = _text(raw)
     for rep in _repeats(text):
         if not rep.strides:
@@ -753,14 +651,17 @@ def _speed_of(raw: str) -> str | None:
     pace = _PACE.search(text.norm) if _may_pace(text.norm) else None
     if pace is not None:
         return f'"{text.quote(*pace.span())}" is a race or threshold pace'
-    hit = _INTERVAL.find(text)
-    return None if hit is None else f'"{hit.quote}" is a speed-session word'
+    hit = _INTERVAL.find(text, _not_speed)
+    if hit is not None:
+        return f'"{hit.quote}" is a speed-session word'
+    hit = _RACE.find(text) if races else None
+    return None if hit is None else f'"{hit.quote}" is a race'
 
 
 def _marker(text: _Text) -> bool:
-    """A training marker: a named long run, a speed marker, an easy-run word or a race distance
-    ("Berlin Marathon")."""
-    found = _named_long(text) or _speed(text) or _EASY.find(text)
+    """A training marker: a named long run, a speed marker, an easy-run word, strides, pacing
+    or a race distance ("Berlin Marathon")."""
+    found = _named_long(text) or _speed(text) or _EASY.find(text) or _PACING.find(text)
     if found or not text.words.isdisjoint(_STRIDES):  # "Strides": an easy day's session
         return True
     return "mara" in text.norm and _RACE_DISTANCE.search(text.norm) is not None
@@ -793,6 +694,23 @@ def _not_a_run(text: _Text, where: str = "", *, meetings: bool = True) -> tuple[
     return None
 
 
+def _context(summary: _Text) -> tuple[Kind, str] | None:
+    """Helping at a race, its expo or bib pick-up: not a run, unless pacing someone."""
+    hit = _first(summary, _CONTEXTS)
+    if hit is None or _PACING.find(summary) is not None:
+        return None
+    return Kind.OTHER, f'not a run ("{hit.quote}": {hit.label})'
+
+
+def _social(summary: _Text, run: _Hit, m: _Measures) -> tuple[Kind, str] | None:
+    """ "Run club breakfast", "Lauftreff Weihnachtsfeier": a social event after the run word,
+    with no figure and no training marker in the title ("Breakfast run" stays a run)."""
+    hit = _SOCIAL.find(summary)
+    if hit is None or hit.start < run.start or _figures_in_title(m) or _marker(summary):
+        return None
+    return Kind.OTHER, f'not a run ("{hit.quote}": {hit.label})'
+
+
 @dataclass(frozen=True, slots=True)
 class _Fields:
     summary: _Text
@@ -801,19 +719,35 @@ class _Fields:
 
 
 _IN = {"summary": "", "categories": " in the categories", "description": " in the description"}
+_FALLBACK = "no run, strength or training marker"
 
 
 def _verdict_if_not_run(f: _Fields, m: _Measures) -> tuple[Kind, str] | None:
     """None for a run; otherwise its kind (strength or other) and the reason."""
+    verdict = _context(f.summary)
+    if verdict is not None:
+        return verdict
     for name in ("summary", "categories"):
         text: _Text = getattr(f, name)
-        if _run_word(text):
-            return None
+        run = _run_word(text)
+        if run:
+            return _social(text, run, m) if name == "summary" else None
         verdict = _not_a_run(text, _IN[name])
         if verdict is not None:
             return verdict
-    if _marker(f.summary):
-        return None
+    return _without_run_word(f, m)
+
+
+def _without_run_word(f: _Fields, m: _Measures) -> tuple[Kind, str] | None:
+    """A title with no run word: a marker, a figure (runs calendar) or a vague word."""
+    rest = _REST.find(f.summary)
+    if rest is not None and not _marker(f.summary):
+        return Kind.OTHER, f'not a run ("{rest.quote}": {rest.label})'
+    social = _SOCIAL.find(f.summary)
+    if _marker(f.summary) or (social is None and _figures_in_title(m, f.summary)):
+        return None  # in a runs calendar, "Base 8 km" or "Sunday 2h" is a run
+    if social is not None:
+        return Kind.OTHER, f'not a run ("{social.quote}": {social.label})'
     described = _run_word(f.description)
     if described is None:
         verdict = _not_a_run(f.description, _IN["description"], meetings=False)
@@ -824,19 +758,29 @@ def _verdict_if_not_run(f: _Fields, m: _Measures) -> tuple[Kind, str] | None:
         planned = m.minutes_where.startswith("planned")
         if m.distances or planned or _marker(f.categories) or _marker(f.description):
             return None
-    return Kind.OTHER, "no run, strength or training marker"
+    return Kind.OTHER, _FALLBACK
+
+
+def _figures_in_title(m: _Measures, summary: _Text | None = None) -> bool:
+    """A distance in the title, or a planned duration (with `summary`: in a title of words
+    with no meaning of their own, "Sunday 2h", not "Focus time 2h")."""
+    if m.distances and m.distance_where == "in the title":
+        return True
+    if m.minutes_where != "planned":
+        return False
+    return summary is None or all(w in _NEUTRAL or _DIGIT.search(w) for w in summary.words)
 
 
 def _run_kind(f: _Fields, m: _Measures, rules: ClassifyRules) -> tuple[Kind, str]:
-    names = ["summary", "categories"]
-    if _EASY.find(f.summary) is None:
-        names.append("description")
+    easy_title = _EASY.find(f.summary) is not None
+    names = ["summary", "categories"] + ([] if easy_title else ["description"])
     for name in names:
         text: _Text = getattr(f, name)
         why = _named_long(text)
         if why is not None:
             return Kind.LONG, why + _IN[name]
-        why = _speed(text)
+        # "parkrun, easy with a friend": a race run easy is an easy run
+        why = _speed(text, races=not easy_title)
         if why is not None:
             return Kind.INTERVAL, why + _IN[name]
     why = _race(f.summary)
@@ -850,6 +794,22 @@ def _run_kind(f: _Fields, m: _Measures, rules: ClassifyRules) -> tuple[Kind, str
         if hit is not None:
             return Kind.EASY, f'"{hit.quote}"{_IN[name]} marks an easy run{_figures(m)}'
     return Kind.EASY, f"a run with no speed or long marker{_figures(m)}"
+
+
+def _suspicious(f: _Fields, m: _Measures, calendar: str) -> str:
+    """Why an event read as "no run" still looks like training ("" when it does not)."""
+    if m.distances:
+        return f"a distance {m.distance_where}"
+    if m.minutes_where == "planned in the description":  # not "Focus time 2h" in a title
+        return "a duration in the description"
+    if _marker(f.description) or _run_word(f.description):
+        return "training words in the description"
+    hit = _SPORT_CATEGORY.find(f.categories) or _RUN.find(f.categories)
+    if hit is not None:
+        return f'the category "{hit.quote}"'
+    cal = _text(calendar)
+    hit = _TRAINING_CALENDAR.find(cal) or _RUN.find(cal)
+    return "" if hit is None else f'the calendar "{calendar}"'
 
 
 # --- user keywords ----------------------------------------------------------------------------
@@ -908,8 +868,10 @@ def _decide(
     long_minutes: int,
     long_km: float,
     keywords: _Keywords,
-) -> tuple[Kind, str, float | None, float | None]:
-    """Kind, reason, km and minutes for one set of texts (recurring events share them)."""
+    calendar_name: str,
+) -> tuple[Kind, str, float | None, float | None, str]:
+    """Kind, reason, km, minutes and what looks like training in a "no run" (recurring events
+    share them)."""
     f = _Fields(*(_text(t) for t in texts))
     m = _measure(f.summary, f.description, calendar)
     rules = ClassifyRules(long_minutes=long_minutes, long_km=long_km)
@@ -920,7 +882,13 @@ def _decide(
         verdict = _verdict_if_not_run(f, m)
         kind, why = _run_kind(f, m, rules) if verdict is None else verdict
     minutes = None if m.minutes is None else round(m.minutes, 1)
-    return kind, f"{kind.value}: {why}", m.km, minutes
+    suspicious = _suspicious(f, m, calendar_name) if why == _FALLBACK else ""
+    return kind, f"{kind.value}: {why}", m.km, minutes, suspicious
+
+
+def _calendar_name(source: str) -> str:
+    """The calendar's name, or a file's name without its folder ("training.ics")."""
+    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1][:200]
 
 
 def _calendar_minutes(event: Event) -> float | None:
@@ -935,19 +903,46 @@ def classify(event: Event, rules: ClassifyRules) -> Classified:
     """The kind of one occurrence and the reason, with the distance and duration found."""
     if event.managed:
         return Classified(event, Kind.STRENGTH, "strength: a calsync strength block")
+    if copied(event):  # the user's copy of a block, wherever it is: their own session
+        return Classified(event, Kind.STRENGTH, COPY_REASON)
     if not event.runs_source:
         return Classified(event, Kind.OTHER, "other: busy-only calendar")
     keywords = tuple(sorted((Kind(k).value, tuple(v)) for k, v in rules.keywords.items() if v))
-    kind, reason, km, minutes = _decide(
+    kind, reason, km, minutes, suspicious = _decide(
         (event.summary, ", ".join(event.categories), event.description),
         _calendar_minutes(event),
         rules.long_minutes,
         rules.long_km,
         keywords,
+        _calendar_name(event.source),
     )
-    return Classified(event, kind, reason, distance_km=km, duration_minutes=minutes)
+    return Classified(
+        event, kind, reason, distance_km=km, duration_minutes=minutes, suspicious=suspicious
+    )
 
 
 def classify_all(events: Iterable[Event], rules: ClassifyRules) -> list[Classified]:
     """`classify` for every occurrence, in the given order."""
     return [classify(event, rules) for event in events]
+
+
+def unread_warnings(classified: Iterable[Classified], limit: int = 20) -> list[str]:
+    """One line per title of the "no run" events that look like training, with a count:
+    a season of "Base 8 km" is one line. At most `limit` lines (the most frequent first)."""
+    counts: dict[str, int] = {}
+    why: dict[str, str] = {}
+    for item in classified:
+        if item.kind is Kind.OTHER and item.suspicious:
+            title = " ".join(item.event.summary.split())[:80]
+            counts[title] = counts.get(title, 0) + 1
+            why.setdefault(title, item.suspicious)
+    lines = []
+    for title, n in sorted(counts.items(), key=lambda kv: -kv[1])[:limit]:
+        times = f"{n} times; " if n > 1 else ""
+        lines.append(
+            f"{title or '(no title)'!r} read as not a run ({times}{why[title]}): "
+            "add a keyword under [classify.keywords] if it is"
+        )
+    if len(counts) > limit:
+        lines.append(f"... and {len(counts) - limit} more titles read as not a run")
+    return lines

@@ -8,9 +8,16 @@ minutes of each part to another duration so they still add up exactly.
 Built-ins, by `Template.name`:
   - "a", "b": the two alternating full sessions (squat/RDL day, split-squat/hip-thrust day);
   - "light": for the day before an interval day: lower load, fewer sets, no heavy eccentric,
-    low-volume plyos;
+    low-impact power (med-ball, kettlebell swing) instead of jumps;
   - "knee-a", "knee-b", "knee-light": the same three for sore knees (`rules.knee_friendly`):
-    leg extension first, shallower knee angles, low-impact power.
+    leg extension first, shallower knee angles, low-impact power;
+  - "activation" (`ACTIVATION`, not among `SESSIONS`): the short race-week session, 25
+    minutes, bodyweight or a band, no heavy lifts and no jumps; only the planner's taper
+    picks it, even when the user has templates of their own.
+
+The two lighter sessions leave out jumps, bounds and hops: high-impact plyometrics tire the
+legs the next day's intervals need, and their text says so. `label` and `headline` name a
+session in words and in one line with its main lifts.
 
 User templates (`rules.templates`, non-empty) replace the built-ins: picked by their `lighter`
 and `knee_friendly` flags, the rest alternated by order. Their body is used verbatim (it is not
@@ -50,15 +57,12 @@ class Session:
     knee_friendly: bool = False
 
 
-def _warm_up(minutes: int, first_lift: str) -> Part:
+def _warm_up(minutes: int, first_lift: str, *, hops: bool = True) -> Part:
+    drills = "leg swings, hip openers, 10 glute bridges" + (", 10 pogo hops" if hops else "")
     return Part(
         "Warm-up",
         minutes,
-        (
-            "5 min easy bike, row or skipping",
-            "leg swings, hip openers, 10 glute bridges, 10 pogo hops",
-            f"2 ramp-up sets of {first_lift}",
-        ),
+        ("5 min easy bike, row or skipping", drills, f"2 ramp-up sets of {first_lift}"),
     )
 
 
@@ -103,8 +107,11 @@ LIGHT_FINISH = (
     CORE_LIGHT,
     Part("Mobility and easy walk-out", 5, ("hip flexor stretch, calf stretch",)),
 )
+# No jumps, bounds or hops the day before intervals: high-impact plyometrics tire the legs
+# the speed session needs (the seed's rule: do not lift heavy before speed days).
 LIGHT_NOTE = (
-    "Lighter session: tomorrow is intervals. Fewer sets, no heavy eccentrics, leave feeling fresh."
+    "Lighter session, no jumps today: intervals tomorrow. Fewer sets, no heavy eccentrics, "
+    "no high-impact plyometrics; leave feeling fresh for the speed day."
 )
 
 SESSIONS: tuple[Session, ...] = (
@@ -179,7 +186,7 @@ SESSIONS: tuple[Session, ...] = (
         "light",
         "Strength (light): day before intervals",
         (
-            _warm_up(9, "goblet squats"),
+            _warm_up(9, "goblet squats", hops=False),
             Part(
                 "Lifts, lighter (about 70% of usual load, RIR 4, no slow lowering)",
                 12,
@@ -189,11 +196,11 @@ SESSIONS: tuple[Session, ...] = (
                 ),
             ),
             Part(
-                "Explosive, low volume (crisp, not tiring)",
+                "Explosive, low volume and low impact (crisp, not tiring; no jumps)",
                 6,
                 (
-                    "pogo hops 2 × 10",
-                    "box jumps 2 × 2, step down",
+                    "med-ball chest throw 2 × 3, fast",
+                    "kettlebell swing 2 × 6, snappy hips",
                 ),
             ),
             *LIGHT_FINISH,
@@ -273,7 +280,7 @@ SESSIONS: tuple[Session, ...] = (
         "knee-light",
         "Strength (light, knee-friendly): day before intervals",
         (
-            _warm_up(9, "leg extensions"),
+            _warm_up(9, "leg extensions", hops=False),
             Part(
                 "Lifts, lighter (about 70% of usual load, RIR 4, no slow lowering)",
                 12,
@@ -298,7 +305,44 @@ SESSIONS: tuple[Session, ...] = (
     ),
 )
 
-_BY_NAME = {s.name: s for s in SESSIONS}
+ACTIVATION_MINUTES = 25
+
+# Race week: a short activation instead of a heavy session (kept out of SESSIONS, so it is only
+# ever chosen for the taper before a goal race, never as one of the alternating sessions).
+ACTIVATION = Session(
+    "activation",
+    "Activation: race week",
+    (
+        Part(
+            "Warm-up",
+            6,
+            ("5 min easy bike, row or skipping", "leg swings, hip openers"),
+        ),
+        Part(
+            "Activation (bodyweight or a light band, smooth and easy)",
+            10,
+            (
+                "glute bridge 2 × 10",
+                "banded lateral walk 2 × 10/side",
+                "bodyweight split squat 1 × 6/side",
+                "single-leg calf raise 2 × 10/side",
+            ),
+        ),
+        Part(
+            "Core: staying stable when tired",
+            5,
+            ("dead bug 2 × 6/side", "side plank 2 × 20 s/side"),
+        ),
+        Part("Mobility", 4, ("hip flexor stretch, calf stretch",)),
+    ),
+    note=(
+        "Race week: wake the legs up, do not tire them. No heavy lifts, no jumps; "
+        "finish fresher than you started."
+    ),
+    lighter=True,
+)
+
+_BY_NAME = {s.name: s for s in (*SESSIONS, ACTIVATION)}
 
 
 def scale_minutes(minutes: Sequence[int], total: int) -> list[int]:
@@ -332,16 +376,29 @@ def render(session: Session, duration_minutes: int = BASE_MINUTES) -> str:
 
 
 def _template(session: Session) -> Template:
+    minutes = ACTIVATION_MINUTES if session is ACTIVATION else BASE_MINUTES
     return Template(
         name=session.name,
         title=session.title,
-        body=render(session),
+        body=render(session, minutes),
         lighter=session.lighter,
         knee_friendly=session.knee_friendly,
     )
 
 
 TEMPLATES: tuple[Template, ...] = tuple(_template(s) for s in SESSIONS)
+ACTIVATION_TEMPLATE = _template(ACTIVATION)
+
+LABELS = {
+    "a": "Session A",
+    "b": "Session B",
+    "light": "Lighter session",
+    "knee-a": "Knee-friendly session A",
+    "knee-b": "Knee-friendly session B",
+    "knee-light": "Lighter knee-friendly session",
+    "activation": "Activation session",
+}
+_SKIPPED_IN_HEADLINE = ("Warm-up", "Mobility")
 
 
 def choose_template(
@@ -371,7 +428,43 @@ def choose_template(
 @lru_cache(maxsize=64)
 def describe(template: Template, duration_minutes: int) -> str:
     """The block's DESCRIPTION: a built-in rescaled to `duration_minutes`, a user body as is."""
-    session = _BY_NAME.get(template.name)
-    if session is not None and template == _template(session):
+    session = _builtin(template)
+    if session is not None:
         return render(session, duration_minutes)
     return template.body
+
+
+def find_template(name: str, templates: Sequence[Template]) -> Template | None:
+    """The template a block names: the user's own first, then the built-ins."""
+    for template in (*templates, *TEMPLATES, ACTIVATION_TEMPLATE):
+        if template.name == name:
+            return template
+    return None
+
+
+def _builtin(template: Template) -> Session | None:
+    session = _BY_NAME.get(template.name)
+    return session if session is not None and template == _template(session) else None
+
+
+def label(template: Template) -> str:
+    """ "Session A", "Lighter session", ...; a user template's own title."""
+    session = _builtin(template)
+    return LABELS.get(template.name, template.title) if session else template.title
+
+
+def headline(template: Template) -> str:
+    """One line: the session and its main lifts ("Session A: back squat 4 × 4-5, ...")."""
+    session = _builtin(template)
+    if session is None:
+        first = next((ln.strip() for ln in template.body.splitlines() if ln.strip()), "")
+        return f"{template.title}: {first}" if first and first != template.title else template.title
+    items = [
+        line.split(",")[0].strip()
+        for part in session.parts
+        if not part.heading.startswith(_SKIPPED_IN_HEADLINE)
+        for line in part.lines[
+            : 2 if part.heading.startswith(("Heavy", "Lifts", "Activation")) else 1
+        ]
+    ]
+    return f"{label(template)}: {', '.join(items)}"

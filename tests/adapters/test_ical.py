@@ -452,7 +452,10 @@ def test_unknown_tzid_without_vtimezone_falls_back_to_the_given_zone():
         "DURATION:PT30M\nEND:VEVENT"
     )
     events, problems = parse_text(data)
-    assert problems == []
+    # Read in the home zone, and said once (it was silent).
+    assert [p.message for p in problems] == [
+        "TZID 'Mars/Olympus_Mons' is not a known time zone; read as Europe/London"
+    ]
     assert events[0].start == at("2026-12-01", "07:00")
 
 
@@ -928,7 +931,10 @@ def test_tzids_without_vtimezone(tzid: str, utc_hour: int):
     data = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + body.encode() + b"END:VCALENDAR\r\n"
     start, end = at("2026-11-30"), at("2026-12-07")
     events, problems = ical.parse_events(data, source="s", start=start, end=end, tz=LONDON)
-    assert problems == []
+    unknown = tzid == "Mars/Olympus"
+    assert [p.message for p in problems] == (
+        [f"TZID '{tzid}' is not a known time zone; read as Europe/London"] if unknown else []
+    )
     assert [e.start.astimezone(dt.UTC).hour for e in events] == [utc_hour]
 
 
@@ -953,3 +959,30 @@ def test_dtstart_always_counts_even_when_until_is_before_it(rule: str):
     )
     assert problems == []
     assert [e.start for e in events] == [at("2026-12-02", "07:00")]
+
+
+# --- a block dragged into another year keeps its DST rules -----------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Australia/Sydney"])
+@pytest.mark.parametrize("when", ["2028-01-15T12:00", "2028-07-15T12:00", "2031-07-15T12:00"])
+def test_a_blocks_vtimezone_still_gives_the_offsets_years_later(zone: str, when: str):
+    # The VTIMEZONE covered only the block's own year: a block dragged from 2026 into 2028
+    # got the last 2026 offset for ever (no summer time in London, always summer in Sydney).
+    tz = zoneinfo.ZoneInfo(zone)
+    start = dt.datetime(2026, 11, 30, 8, tzinfo=tz)
+    moved = Block(
+        "2026-W49/1", start, start + dt.timedelta(minutes=45), "2026-W49", "S", "", "", "a"
+    )
+    data = ical.render_block(moved, uid="u", dtstamp=STAMP, tz=tz, props={})
+    (vtimezone,) = icalendar.Calendar.from_ical(data).walk("VTIMEZONE")
+    written = vtimezone.to_tz(lookup_tzid=False)  # the rules as written, not a zone database
+    later = dt.datetime.fromisoformat(when)
+    assert later.replace(tzinfo=written).utcoffset() == later.replace(tzinfo=tz).utcoffset()
+
+
+def test_the_vtimezone_span_does_not_change_the_bytes_between_runs():
+    first = ical.render_calendar([block()], dtstamp=STAMP, tz=LONDON, name="S")
+    ical._vtimezone.cache_clear()
+    assert ical.render_calendar([block()], dtstamp=STAMP, tz=LONDON, name="S") == first
+    assert b"only works from 2026-01-01 to 2032-01-01" in first

@@ -127,3 +127,16 @@ def test_a_utf16_file_with_a_byte_order_mark_is_read():
     assert problems == []
     assert [e.uid for e in events] == ["utf16-run@outlook.test", "utf16-interval@outlook.test"]
     assert events[0].description == "Danach Café mit Jürgen – € 5"
+
+
+def test_a_vdir_with_the_same_unknown_tzid_in_every_file_says_it_once():
+    # One event per file (vdirsyncer, Radicale): the note was repeated for every file.
+    folder = FIXTURES / "vdir_lotus_zone"
+    events, problems = ics_file.load_events(
+        [str(folder)], start=START, end=START + dt.timedelta(days=14), tz=LONDON
+    )
+    assert len(events) == 3
+    assert [str(p) for p in problems] == [
+        f"{folder / 'run-1.ics'}: TZID 'Customized Time Zone' is not a known time zone; read as "
+        "Europe/London (and in 2 more files)"
+    ]

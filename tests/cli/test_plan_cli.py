@@ -50,7 +50,15 @@ def test_canonical_week_gets_monday_and_thursday(tmp_path):
     )  # fmt: skip
     days = [dt.datetime.fromisoformat(b["start"]).strftime("%a %Y-%m-%d") for b in data["blocks"]]
     assert days == ["Mon 2026-11-30", "Thu 2026-12-03"]
-    assert data["weeks"] == [{"week": "2026-W49", "placed": 2, "wanted": 2, "warnings": []}]
+    (week,) = data["weeks"]
+    assert {k: week[k] for k in ("week", "placed", "wanted", "warnings")} == {
+        "week": "2026-W49", "placed": 2, "wanted": 2, "warnings": [],
+    }  # fmt: skip
+    verdicts = [(d["day"], d["verdict"]) for d in week["days"]]
+    assert verdicts == [
+        ("Mon", "strength"), ("Tue", "interval"), ("Wed", "rest_day"), ("Thu", "strength"),
+        ("Fri", "rest_day"), ("Sat", "long"), ("Sun", "rest_day"),
+    ]  # fmt: skip
     mon, thu = data["blocks"]
     assert mon["lighter"] is True
     assert thu["lighter"] is False

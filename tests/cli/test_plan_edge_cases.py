@@ -421,9 +421,83 @@ def test_the_day_before_a_marathon_race_is_the_day_before_intervals(tmp_path):
         + vevent("sun", "20261206T093000", "20261206T133000", "Valencia Marathon")
     )
     path = write(tmp_path, "race.ics", body)
+    no_taper = config(tmp_path, "[rules]\ntaper_days = 0\n")  # race weeks: test_race_weeks.py
     data = as_json(
-        "--now", "2026-11-29T12:00:00Z", "plan", path, "-c", config(tmp_path),
+        "--now", "2026-11-29T12:00:00Z", "plan", path, "-c", no_taper,
         "--from", "2026-11-30", "--weeks", "1", "--format", "json",
     )  # fmt: skip
     # Was Tue + Sat (full session the day before the marathon): the race read as a long run.
     assert days(data) == ["Tue 01 Dec 08:00", "Thu 03 Dec 08:00"]
+
+
+# --- a user's copy of a block (issue 7, item 2) ----------------------------------------------
+
+COPY_ARGS = ("--now", "2026-11-30T06:00", "plan", "--from", "2026-11-30", "--weeks", "1")
+
+
+def _strength_days(tmp_path: Path, *sources: str) -> tuple[dict, list[dict]]:
+    """The plan (JSON) and the user's own strength sessions the plan counted (classify)."""
+    cfg = config(tmp_path)
+    data = as_json(*COPY_ARGS, "-c", cfg, *sources, "--format", "json")
+    rows = as_json(
+        "--now", "2026-11-30T06:00", "classify", "-c", cfg, "--from", "2026-11-30",
+        "--weeks", "1", *sources, "--format", "json",
+    )  # fmt: skip
+    assert isinstance(data, dict) and isinstance(rows, list)
+    copies = [r for r in rows if "your copy of a calsync block" in r["reason"]]
+    return data, copies
+
+
+def _sessions(data: dict, copies: list[dict]) -> list[dt.date]:
+    planned = [dt.datetime.fromisoformat(b["start"]).date() for b in data["blocks"]]
+    own = [dt.datetime.fromisoformat(r["start"]).date() for r in copies]
+    return sorted(planned + own)
+
+
+def test_a_copy_of_a_block_on_the_next_day_counts_as_the_users_own_session(tmp_path):
+    """Apple Calendar's duplicate of calsync's Thu block, dragged to Fri: new UID, X-CALSYNC-*
+    kept. The week has two sessions, not three, and none on consecutive days."""
+    source = str(CALENDARS / "copied_block.ics")
+    data, copies = _strength_days(tmp_path, source)
+    assert [r["uid"] for r in copies] == ["6F1C2B9E-4D3A-4C1B-9E27-83A5D0C4F1B2"]
+    assert all(r["kind"] == "strength" for r in copies)
+    sessions = _sessions(data, copies)
+    assert sessions == [dt.date(2026, 11, 30), dt.date(2026, 12, 4)]  # Mon (calsync) + Fri
+    assert data["weeks"][0]["placed"] == 2
+    table = run(*COPY_ARGS, "-c", config(tmp_path), source, "--explain")
+    assert table.exit_code == 0, table.stderr
+    training = table.stdout.split("  Training\n")[1].split("  Strength\n")[0]
+    assert "Fri 04 Dec  18:00–18:45  strength Strength" in training  # listed as the user's
+    assert "your copy of a calsync block" in training
+    assert "Thu 03 Dec  08:00" not in table.stdout  # calsync's old Thu block: not planned
+
+
+def test_a_same_day_duplicate_of_a_block_is_one_session_not_two(tmp_path):
+    """Google's "Duplicate" of the Thu block, on top of it: the copy is the Thu session."""
+    data, copies = _strength_days(tmp_path, str(CALENDARS / "copied_block_same_day.ics"))
+    assert [r["uid"] for r in copies] == ["3jq8v1k2p0s9d7f6g5h4@google.com"]
+    assert _sessions(data, copies) == [dt.date(2026, 11, 30), dt.date(2026, 12, 3)]
+    assert days(data) == ["Mon 30 Nov 08:00"]
+
+
+def test_exported_blocks_read_back_plan_the_same_and_a_copy_of_one_counts(tmp_path):
+    """`plan --format ics` read back (the feed case): its blocks are calsync's, the same plan;
+    a copy of one under an app's UID, in another file, is the user's session."""
+    canonical = str(CALENDARS / "canonical_week.ics")
+    cfg = config(tmp_path)
+    exported = run(*COPY_ARGS, "-c", cfg, canonical, "--format", "ics")
+    assert exported.exit_code == 0, exported.stderr
+    strength = tmp_path / "strength.ics"
+    strength.write_text(exported.stdout)
+    first = as_json(*COPY_ARGS, "-c", cfg, canonical, "--format", "json")
+    again = as_json(*COPY_ARGS, "-c", cfg, canonical, str(strength), "--format", "json")
+    assert isinstance(first, dict) and isinstance(again, dict)
+    assert again["blocks"] == first["blocks"]
+    copy = exported.stdout.replace("UID:2026-W49-2@calsync", "UID:copy-1@thunderbird.invalid")
+    copy = copy.replace("20261203T08", "20261204T18").replace("20261130T08", "20261130T19")
+    mine = tmp_path / "mine.ics"
+    mine.write_text(copy)
+    data, copies = _strength_days(tmp_path, canonical, str(strength), str(mine))
+    assert [r["uid"] for r in copies] == ["copy-1@thunderbird.invalid"]
+    sessions = _sessions(data, copies)
+    assert len(sessions) == 2 and (sessions[1] - sessions[0]).days >= 2

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import http.client
 import logging
+import select
+import socket
 from collections.abc import Iterator
 
 import pytest
 
 from calsync import feed
+from calsync.adapters import feed_server
 from calsync.adapters.feed_server import FeedServer
 from calsync.adapters.feed_server import FeedState
 from calsync.adapters.feed_server import Published
@@ -163,3 +167,46 @@ def test_the_token_never_reaches_the_logs(published, caplog):
         request(published, "/feed/wrong.ics", "POST")
     assert caplog.records, "the request was not logged at all"
     assert TOKEN not in caplog.text
+
+
+def test_a_client_dripping_its_request_is_dropped_at_the_deadline(published, monkeypatch):
+    # The real server and socket; only the deadline is shortened (30 s by default).
+    monkeypatch.setattr(feed_server, "REQUEST_DEADLINE_SECONDS", 1.0)
+    line = f"GET /feed/{TOKEN}.ics HTTP/1.1\r\nHost: x\r\n".encode() + b"X-Slow: " + b"z" * 400
+    sent = 0
+    address = ("127.0.0.1", published.port)
+    with socket.create_connection(address, timeout=10) as sock, contextlib.suppress(OSError):
+        for byte in line:  # one byte each 20 ms: 8 s in all, were it never cut
+            sock.send(bytes([byte]))
+            sent += 1
+            if sock_closed(sock, 0.02):
+                break
+    assert sent < len(line)  # the server hung up long before the client was done
+    assert request(published, f"/feed/{TOKEN}.ics")[0] == 200
+
+
+def sock_closed(sock: socket.socket, wait: float) -> bool:
+    """Whether the peer closed (or reset) the connection, waiting at most `wait` seconds."""
+    readable, _, _ = select.select([sock], [], [], wait)
+    if not readable:
+        return False
+    try:
+        return sock.recv(4096) == b""
+    except ConnectionError:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        (f"/feed/{TOKEN}.ics?x=1", "/feed/<token>.ics"),
+        (f"/week/{TOKEN}/../..", "/week/<token>/../.."),
+        (f"/feed/%5A{TOKEN[1:]}.ics", "/feed/<token>"),
+        (f"/{TOKEN[:9]}%{TOKEN[9:]}", "/<token>"),
+        ("/x/aB3dE5fG7hJ9kL1mN", "/x/<redacted>"),  # an old token, or somebody else's
+        ("/feed/\x1b[2Jx.ics", "/feed/?[2Jx.ics"),  # no terminal escapes into the log
+        ("/" + "a/" * 200, "/" + "a/" * 59 + "a"),
+    ],
+)
+def test_logged_paths_are_redacted(path, logged):
+    assert feed_server._redact(path, TOKEN) == logged

@@ -152,3 +152,16 @@ def test_credentials_and_notify_settings():
         if name in ("calsync-daemon.service", "calsync-feed.service"):
             assert unit["Service"]["NotifyAccess"] == "main", name
             assert unit["Service"]["ExecReload"] == "/bin/kill -HUP $MAINPID", name
+
+
+def test_every_service_has_a_memory_ceiling_and_outlasts_the_sync_deadline():
+    """MemoryMax= bounds a runaway; the kill timeouts are longer than calsync's own 10-minute
+    sync deadline, so a slow server ends a run with calsync's message, not systemd's kill."""
+    for name, unit in {**units(SYSTEM), **{f"user/{k}": v for k, v in units(USER).items()}}.items():
+        if not name.endswith(".service"):
+            continue
+        service = unit["Service"]
+        assert service.get("MemoryMax") == "512M", name
+        for key in ("TimeoutStartSec", "WatchdogSec"):
+            if key in service:
+                assert service[key] == "15min", f"{name}: {key}"

@@ -503,7 +503,10 @@ def test_an_all_day_run_does_not_block_the_hours():
     ]
     result = run_plan(items)
     assert days_of(result) == [day(0), day(3)]
-    assert by_day(result)[day(3)].start.astimezone(LONDON).time() == dt.time(6)
+    # No run time to follow: the block goes where it usually goes (after the 07:00-07:50
+    # run + 15 min buffer), not at the window's first minute.
+    assert by_day(result)[day(3)].start.astimezone(LONDON).time() == dt.time(8, 5)
+    assert by_day(result)[day(0)].start.astimezone(LONDON).time() == dt.time(8, 5)
 
 
 def test_a_transparent_all_day_event_does_not_block():

@@ -155,3 +155,50 @@ def test_a_user_template_named_like_a_built_in_keeps_its_own_body():
 
 def test_built_in_names_are_unique():
     assert len({s.name for s in SESSIONS}) == len(SESSIONS) == len(TEMPLATES)
+
+
+# --- issue 8: the lighter session leaves out the jumps; the activation; one-line headlines ----
+
+JUMPS = ("box jump", "broad jump", "bounding", "pogo", "jump squat", "hops")
+
+
+def exercise_lines(text: str) -> list[str]:
+    return [line.strip()[2:] for line in text.splitlines() if line.strip().startswith("- ")]
+
+
+@pytest.mark.parametrize("name", ["light", "knee-light"])
+def test_the_day_before_intervals_session_has_no_high_impact_plyometrics_and_says_why(name: str):
+    body = BY_NAME[name].body
+    for line in exercise_lines(body):
+        assert not any(jump in line.lower() for jump in JUMPS), line
+    assert "no jumps today: intervals tomorrow" in body.lower()
+    assert "explosive" in body.lower()  # still crisp power work, just low impact
+
+
+def test_the_activation_session_is_short_light_and_has_no_heavy_lifts_or_plyometrics():
+    template = sessions.ACTIVATION_TEMPLATE
+    assert template not in TEMPLATES  # never one of the alternating sessions
+    assert 20 <= sessions.ACTIVATION_MINUTES <= 30
+    assert sum(part_minutes(template.body)) == sessions.ACTIVATION_MINUTES
+    text = template.body.lower()
+    assert "race week" in text and "no heavy lifts" in text
+    for line in exercise_lines(template.body):
+        assert not any(word in line.lower() for word in (*JUMPS, "barbell", "deadlift", "heavy"))
+    assert max(set_counts(template.body)) <= 2
+    assert sum(part_minutes(describe(template, 20))) == 20
+
+
+def test_headlines_name_the_session_and_its_main_lifts():
+    assert sessions.headline(BY_NAME["a"]) == (
+        "Session A: back squat 4 × 4-5, Romanian deadlift (RDL) 3 × 5, box jumps 4 × 3, "
+        "single-leg calf raise, Pallof press 3 × 8/side"
+    )
+    assert sessions.headline(BY_NAME["b"]).startswith("Session B: Bulgarian split squat")
+    assert sessions.headline(BY_NAME["light"]).startswith("Lighter session: goblet squat")
+    assert sessions.headline(BY_NAME["knee-a"]).startswith("Knee-friendly session A: leg ext")
+    assert sessions.headline(sessions.ACTIVATION_TEMPLATE).startswith("Activation session: ")
+    mine = Template("legs", "Leg day", "Squat 5x5\nLunges 3x8")
+    assert sessions.headline(mine) == "Leg day: Squat 5x5"
+    assert sessions.find_template("legs", (mine,)) is mine
+    assert sessions.find_template("activation", (mine,)) == sessions.ACTIVATION_TEMPLATE
+    assert sessions.find_template("nope", ()) is None
