@@ -262,6 +262,7 @@ def run_daemon(
     `is_fatal`) for the CLI to turn into its exit code."""
     wake = controls.wake_event()
     failures = 0
+    warned: set[str] = set()  # the warnings of the last sync, each logged once while it lasts
     notifier.send("READY=1", "STATUS=starting the first sync")
     while not controls.stop.is_set():
         if controls.reload.is_set():
@@ -273,7 +274,7 @@ def run_daemon(
                 on_reload()
             notifier.send("READY=1")
         notifier.ping(force=True)
-        delay, failures = _sync_once(holder.current(), tick, clock, notifier, failures)
+        delay, failures = _sync_once(holder.current(), tick, clock, notifier, failures, warned)
         wake.clear()
         if controls.stop.is_set():
             why = controls.stop_signal or "stop requested"
@@ -288,9 +289,16 @@ def run_daemon(
 
 
 def _sync_once(
-    config: Config, tick: SyncTick, clock: Clock, notifier: Notifier, failures: int
+    config: Config,
+    tick: SyncTick,
+    clock: Clock,
+    notifier: Notifier,
+    failures: int,
+    warned: set[str] | None = None,
 ) -> tuple[float, int]:
-    """One sync; returns (seconds to wait, consecutive failures). Fatal errors propagate."""
+    """One sync; returns (seconds to wait, consecutive failures). Fatal errors propagate.
+    The report's warnings (a skipped event, a state file set aside) are logged, each once
+    while it lasts: a broken event does not fill the journal every interval."""
     interval = interval_seconds(config)
     log.info("sync started")
     try:
@@ -309,10 +317,20 @@ def _sync_once(
         return delay, failures
     if failures:
         log.info("sync recovered after %d failed attempt(s)", failures)
+    _log_new_warnings(report, set() if warned is None else warned)
     text = describe_report(report)
     log.info("sync done: %s", text)
     notifier.status(f"last sync ok: {text}")
     return interval, 0
+
+
+def _log_new_warnings(report: object, warned: set[str]) -> None:
+    current = [str(w) for w in getattr(report, "warnings", None) or ()]
+    for warning in current:
+        if warning not in warned:
+            log.warning("%s", warning)
+    warned.clear()
+    warned.update(current)
 
 
 PAST = {
@@ -361,12 +379,16 @@ class FeedSource:
     env: Mapping[str, str] | None = None
 
 
-def feed_links(config: Config, token: str, host: str, port: int) -> tuple[Links, str]:
-    """The feed's links and the week page URL: `[feed] public_url` when set, else host:port."""
+def feed_links(
+    config: Config, token: str, host: str, port: int, busy_token: str | None = None
+) -> tuple[Links, str]:
+    """The feed's links (with the busy feed's, given its token) and the week page URL:
+    `[feed] public_url` when set, else host:port."""
     base = config.feed.public_url or f"http://{_url_host(host)}:{port}"
     feed = f"{base}/feed/{token}.ics"
     webcal = "webcal://" + feed.split("://", 1)[1]
-    return Links(feed=feed, webcal=webcal), f"{base}/week/{token}"
+    busy = f"{base}/busy/{busy_token}.ics" if busy_token else None
+    return Links(feed=feed, webcal=webcal, busy=busy), f"{base}/week/{token}"
 
 
 def _url_host(host: str) -> str:
@@ -383,14 +405,25 @@ class FeedOutcome:
     page: bytes
     plan: Plan
     classified: tuple[Classified, ...]
+    busy: FeedBuild | None = None  # the busy feed (same blocks, "Busy", with the buffer)
+
+
+def season_weeks(config: Config) -> int:
+    """How many weeks the week page's season strip shows: the plan's, 8 to 16."""
+    return min(16, max(8, config.weeks))
 
 
 def plan_for_feed(
-    config: Config, source: FeedSource, now: dt.datetime, record: FeedRecord
+    config: Config,
+    source: FeedSource,
+    now: dt.datetime,
+    record: FeedRecord,
+    weeks: int | None = None,
 ) -> tuple[list[Classified], Plan, dt.datetime]:
-    """Read and plan this week and `config.weeks` ahead. Blocks the feed already served and
-    that have started count as the user's own strength sessions (quota and spacing), so a week
-    never gets extra blocks once one is in the past. Returns (classified, plan, keep_from)."""
+    """Read and plan this week and `weeks` (default `config.weeks`) ahead. Blocks the feed
+    already served and that have started count as the user's own strength sessions (quota and
+    spacing), so a week never gets extra blocks once one is in the past. Returns (classified,
+    plan, keep_from)."""
     from calsync import service
     from calsync.core.classify import classify_all
     from calsync.core.plan import plan
@@ -398,7 +431,7 @@ def plan_for_feed(
     tz = config.timezone
     today = now.astimezone(tz).date()
     keep_from = dt.datetime.combine(today - dt.timedelta(days=config.feed.past_days), dt.time(), tz)
-    window = service.plan_window(config, today, config.weeks)
+    window = service.plan_window(config, today, weeks or config.weeks)
     chosen, account = service.resolve_sources(source.sources, config, source.account)
     events, problems = service.read_sources(
         chosen, config, window.read_start, window.read_end, account=account, env=source.env
@@ -459,31 +492,44 @@ class FeedPublisher:
             directory = state_dir(config, env)
             record = load_record(directory)
             now = self.clock()
-            classified, result, keep_from = plan_for_feed(config, self.source, now, record)
-            build = build_feed(result.blocks, record, config, now, keep_from)
+            season = max(config.weeks, season_weeks(config))
+            classified, result, keep_from = plan_for_feed(config, self.source, now, record, season)
+            # The season strip plans further ahead; the feeds serve `config.weeks` weeks.
+            shown = {report.week for report in result.weeks[: config.weeks]}
+            planned = [block for block in result.blocks if block.week in shown]
+            build = build_feed(planned, record, config, now, keep_from)
+            busy_record = load_record(directory, busy=True)
+            busy = build_feed(planned, busy_record, config, now, keep_from, busy=True)
             if save and build.record != record:
                 save_record(directory, build.record)
+            if save and busy.record != busy_record:
+                save_record(directory, busy.record, busy=True)
             token = load_token(directory)
-            links, _ = feed_links(config, token, self.host, self.port)
+            busy_token = load_token(directory, busy=True)
+            links, _ = feed_links(config, token, self.host, self.port, busy_token)
             page = WeekPage(
                 title=config.feed.name,
                 tz=config.timezone,
                 today=now.astimezone(config.timezone).date(),
-                weeks=result.weeks,
+                weeks=result.weeks[: config.weeks],
                 runs=classified,
                 blocks=[block for _, block in build.served],
                 links=links,
+                season=result.weeks[: season_weeks(config)],
             )
-            return FeedOutcome(build, render_week_page(page), result, tuple(classified))
+            page_bytes = render_week_page(page)
+            return FeedOutcome(build, page_bytes, result, tuple(classified), busy)
 
     def refresh(self, config: Config) -> FeedOutcome:
         """Render and publish; the handlers serve the new bytes from the next request on."""
         outcome = self.render(config)
-        token = load_token(state_dir(config, self.source.env or {}))
+        directory = state_dir(config, self.source.env or {})
+        token, busy_token = load_token(directory), load_token(directory, busy=True)
         ics = outcome.build.document
         page = make_document(outcome.page, HTML_TYPE, None)
         max_age = min(config.feed.refresh_minutes, 15) * 60
-        self.state.publish(Published(token, ics, page, max_age))
+        busy = outcome.busy.document if outcome.busy is not None else None
+        self.state.publish(Published(token, ics, page, max_age, busy_token, busy))
         blocks = len(outcome.build.served)
         log.info(
             "feed ready: %d block%s, ETag %s", blocks, "" if blocks == 1 else "s", ics.identity.etag

@@ -478,6 +478,8 @@ def _might_touch(chunk: _Chunk, first: dt.date, last: dt.date) -> bool:
         ends = None if days is None else _days_after(begins, days)
     else:
         ends = _days_after(begins, 1)
+    if ends is not None and ends < begins:  # an end before the start is read as none
+        ends = _days_after(begins, 1)
     return ends is None or ends >= first
 
 
@@ -905,6 +907,8 @@ def _aware_utc(value: object) -> dt.datetime | None:
 def _guard_series(good: list[Any], start: dt.datetime, end: dt.datetime) -> None:
     """Bound the work of expanding a series, or raise `_SkipError` saying why it is skipped."""
     widen = _widening(good)
+    if widen > _LONG_SPAN:
+        raise _SkipError(f"skipped: {_long_span_note(widen)}")
     before = start - min(widen + 2 * _SLACK, start - _EARLIEST)  # never before year 2
     for component in good:
         _rebase(component, before)
@@ -952,7 +956,10 @@ def _rebase(component: Any, before: dt.datetime) -> None:
     first = _loose_utc(begins)
     if days is None or rule.get("COUNT") or first is None or before - first < _REBASE_AFTER:
         return
-    step = days * (_number(rule, "INTERVAL") or 1)
+    interval = _number(rule, "INTERVAL") or 1
+    if interval < 1:
+        return  # _runaway says the rule is bad
+    step = days * interval
     shift = dt.timedelta(days=(before - first).days // step * step)
     component["DTSTART"].dt = begins + shift
     if "DTEND" in component and isinstance(component["DTEND"].dt, dt.date):
@@ -976,8 +983,7 @@ def _runaway(
     # recurring-ical-events widens its query back by one occurrence's span: every occurrence
     # that began up to that long before the window overlaps it, and is built and returned.
     span = max(_span(component) or dt.timedelta(), widen)
-    walked = max(0.0, (end + span - begins).total_seconds()) + 86400
-    inside = max(0.0, (end + span - max(start - span, begins)).total_seconds()) + 86400
+    walked, inside = _reach(begins, start, end, span.total_seconds())
     for rule in _rules_of(component):
         text = rule.to_ical().decode() if hasattr(rule, "to_ical") else str(rule)
         interval, count = _number(rule, "INTERVAL"), _number(rule, "COUNT")
@@ -999,27 +1005,39 @@ def _runaway(
         walk, within = walked, inside
         stop = _aware_utc(rule.get("UNTIL"))
         if stop is not None and stop < end - _DAY:  # the rule stops early: less to walk
-            walk = max(0.0, (stop - begins).total_seconds()) + 86400
-            within = max(0.0, (stop - max(start, begins)).total_seconds()) + 86400
+            walk, within = _reach(begins, start, stop, span.total_seconds())
         steps = walk / (period * (interval or 1)) * per_period
         found = within / (period * (interval or 1)) * per_period
         if count is not None:
             steps, found = min(steps, count), min(found, count)
         if steps > _MAX_STEPS or found > _MAX_OCCURRENCES:
-            if span > _LONG_SPAN:
-                return _long_span_note(span)
             return f"recurrence rule repeats too often to expand ({name.lower()}): {text}"
     return None
 
 
-_LONG_SPAN = dt.timedelta(days=366)  # an occurrence longer than a year says why it was skipped
+def _reach(
+    begins: dt.datetime, start: dt.datetime, end: dt.datetime, span: float
+) -> tuple[float, float]:
+    """Seconds the rule is walked from DTSTART, and seconds of it whose occurrences are built:
+    those that start up to `span` before the window (and after it, for a moved override).
+    In seconds, not dates: DTSTART in year 2 plus a span of 9,000 years leaves the calendar."""
+    walked = (end - begins).total_seconds()
+    built = min(walked, (end - start).total_seconds() + span)
+    return max(0.0, walked + span) + 86400, max(0.0, built + span) + 86400
+
+
+# recurring-ical-events builds every occurrence that began up to one occurrence's span before
+# the window, walking the rule back that far (2,025 years: 211,000 weekly occurrences, 19 s) and
+# past year 1 into OverflowError. An occurrence of a series lasting over a year overlaps the
+# next ones: such data is broken, not a plan; a single event may last any time.
+_LONG_SPAN = dt.timedelta(days=366)
 
 
 def _long_span_note(span: dt.timedelta) -> str:
-    years = round(span.days / 365.2425)
+    length = f"{span.days} days" if span.days < 730 else f"{round(span.days / 365.2425)} years"
     return (
-        f"each occurrence of this series lasts about {years} years (from DTSTART to its end), "
-        "so too many of them overlap the planning window"
+        f"each occurrence of this series lasts about {length} (from its start to its end); "
+        "calsync reads series whose occurrences last up to a year"
     )
 
 
@@ -1135,8 +1153,9 @@ def _clamp_ends(group: list[Any]) -> list[str]:
 
     RFC 5545 §3.6.1: DTEND must be later than DTSTART. Such an end (a typo, or a DTEND in
     year 1) is read as no end at all, so the event lasts no time (one day when all-day), as
-    Thunderbird and Google Calendar show it: the event and its occurrences are kept (a run is
-    still a run), but it blocks no time. A negative span must not reach recurring-ical-events,
+    RFC 5545 reads an event without DTEND, and as `_times` already read a single such event.
+    Kept rather than skipped: a run with a mistyped end is still a run that counts toward its
+    week, and the warning says what was wrong. A negative span must not reach recurring-ical-events,
     which widens its query by the span and then walks the rule for minutes.
     """
     notes = []

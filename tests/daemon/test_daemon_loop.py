@@ -192,3 +192,33 @@ class Report:
 def test_a_sync_report_is_described_in_one_short_line():
     assert daemon.describe_report(Report()) == "8 created, 1 moved"
     assert daemon.describe_report("3 created") == "3 created"
+
+
+class Reported:
+    """A sync report with warnings, as `sync_once` returns it."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.warnings = warnings
+
+
+def test_a_syncs_warnings_are_logged_once_while_they_last(caplog):
+    controls = daemon.Controls()
+    rounds = [["skipped event A"], ["skipped event A"], ["skipped event A", "state set aside"]]
+    rounds += [[], ["skipped event A"]]
+    calls = []
+
+    def tick(config: Config, now: dt.datetime) -> object:
+        calls.append(now)
+        if len(calls) == len(rounds):
+            controls.request_stop()
+        else:
+            controls.request_reload()  # skip the interval's wait: keeps the test fast
+        return Reported(rounds[len(calls) - 1])
+
+    holder = daemon.ConfigHolder(config(), lambda: config())
+    with caplog.at_level("WARNING", logger="calsync"):
+        code = daemon.run_daemon(holder, tick, lambda: NOW, controls, daemon.Notifier({}))
+    assert code == ExitCode.OK and len(calls) == len(rounds)
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    # A once while it lasted, the new one when it came, A again after it had gone away.
+    assert logged == ["skipped event A", "state set aside", "skipped event A"]
