@@ -9,6 +9,12 @@ What is kept (everything can be rebuilt from the server; the file is a cache plu
   - deleted: (UID, week) of blocks the user deleted: not recreated for that week;
   - retired: UIDs calsync used once; never reused (Nextcloud's trash bin rejects them).
 
+The file's layout has a version (`PRAGMA user_version`). `MIGRATIONS` lists the steps, each from
+version N to N+1, run on open, each in its own transaction; files from before versions (user_version
+0, a meta row 'schema' = '1') become version 1 with every row kept. A file from a newer calsync
+(a higher version) is refused with StateTooNewError (exit 78) and left untouched: never set aside
+as damaged, since it holds the record of blocks the user deleted.
+
 Writes happen inside transactions (`with state.transaction():`), so a crash leaves the file as it
 was before. A damaged file (not a database, truncated, a failed `PRAGMA quick_check`, or a row that
 no longer reads back) raises StateDamagedError; `State.open` and the sync then move it aside
@@ -27,6 +33,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,33 +42,46 @@ from calsync.errors import ConfigError
 from calsync.errors import TransientError
 from calsync.model import Event
 
-SCHEMA_VERSION = 1
 FILE_NAME = "state.sqlite3"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS calendars (
+# Version 1: the tables as calsync wrote them before `PRAGMA user_version` was used (those files
+# say user_version 0 and carry a meta row 'schema' = '1'; CREATE ... IF NOT EXISTS leaves their
+# tables and rows as they are).
+_V1 = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS calendars (
     account TEXT NOT NULL, name TEXT NOT NULL, url TEXT NOT NULL,
-    PRIMARY KEY (account, name));
-CREATE TABLE IF NOT EXISTS collections (
+    PRIMARY KEY (account, name))""",
+    """CREATE TABLE IF NOT EXISTS collections (
     account TEXT NOT NULL, url TEXT NOT NULL, role TEXT NOT NULL, tz TEXT NOT NULL,
     token TEXT, cache_start TEXT NOT NULL, cache_end TEXT NOT NULL,
-    PRIMARY KEY (account, url));
-CREATE TABLE IF NOT EXISTS objects (
+    PRIMARY KEY (account, url))""",
+    """CREATE TABLE IF NOT EXISTS objects (
     account TEXT NOT NULL, url TEXT NOT NULL, href TEXT NOT NULL, etag TEXT,
     data BLOB, events TEXT NOT NULL,
-    PRIMARY KEY (account, url, href));
-CREATE TABLE IF NOT EXISTS blocks (
+    PRIMARY KEY (account, url, href))""",
+    """CREATE TABLE IF NOT EXISTS blocks (
     account TEXT NOT NULL, uid TEXT NOT NULL, href TEXT NOT NULL, week TEXT NOT NULL,
     slot TEXT NOT NULL, start TEXT NOT NULL,
-    PRIMARY KEY (account, uid));
-CREATE TABLE IF NOT EXISTS deleted (
+    PRIMARY KEY (account, uid))""",
+    """CREATE TABLE IF NOT EXISTS deleted (
     account TEXT NOT NULL, uid TEXT NOT NULL, week TEXT NOT NULL,
-    PRIMARY KEY (account, uid));
-CREATE TABLE IF NOT EXISTS retired (
+    PRIMARY KEY (account, uid))""",
+    """CREATE TABLE IF NOT EXISTS retired (
     account TEXT NOT NULL, uid TEXT NOT NULL,
-    PRIMARY KEY (account, uid));
-"""
+    PRIMARY KEY (account, uid))""",
+    # Kept at '1' for as long as the layout is one calsync before migrations can read: such a
+    # calsync refuses any other value (and sets the file aside), so a step that changes what it
+    # would misread must raise this row to its own version.
+    "INSERT OR IGNORE INTO meta VALUES ('schema', '1')",
+)
+
+Migration = tuple[str, ...]
+# MIGRATIONS[n] takes a file from version n to n+1: append a step, never edit a released one.
+# A step alters tables in place (ALTER TABLE, CREATE + INSERT SELECT): the `deleted` and
+# `blocks` rows are the one memory the server cannot give back.
+MIGRATIONS: tuple[Migration, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +155,25 @@ class StateDamagedError(TransientError):
         self.path = path
 
 
+class StateTooNewError(ConfigError):
+    """The state file was written by a newer calsync (a higher `PRAGMA user_version`).
+
+    Exit 78, not 75: waiting does not help, and the file is never set aside as damaged (it
+    holds the record of blocks the user deleted)."""
+
+    def __init__(self, path: Path, version: int) -> None:
+        super().__init__(
+            str(path),
+            [
+                f"the sync state file was written by a newer calsync (state version {version}; "
+                f"this calsync knows up to {SCHEMA_VERSION}); it was left untouched"
+            ],
+            hint="upgrade calsync (or set [sync] state_dir to another folder)",
+        )
+        self.path = path
+        self.version = version
+
+
 # SQLite's own verdicts of damage; everything else (BUSY, LOCKED, IOERR, FULL, READONLY, ...)
 # is a passing or a disk problem, and a file that is only locked must never be moved aside.
 _DAMAGE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
@@ -195,6 +234,9 @@ class State:
             if not is_damage(exc):
                 conn.close()
                 raise  # locked by a stranger, disk full: temporary, and the file is kept
+        except StateTooNewError:
+            conn.close()
+            raise  # a newer calsync's file: kept as it is, never set aside
         warning = cls(conn, path, []).set_aside(now)
         return cls(_fresh(path), path, [warning])
 
@@ -443,20 +485,42 @@ def _fresh(path: Path) -> sqlite3.Connection:
 
 
 def _prepare(conn: sqlite3.Connection, path: Path) -> None:
-    """WAL mode, the schema, and a check of every page; raises sqlite3.DatabaseError."""
+    """The version check, WAL mode, the migrations, and a check of every page; raises
+    sqlite3.DatabaseError (damage) or StateTooNewError (the file is left as it was)."""
+    found = _version(conn)
+    if found > SCHEMA_VERSION:
+        raise StateTooNewError(path, found)
     with contextlib.suppress(OSError):
         path.chmod(0o600)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.executescript(_SCHEMA)
-    row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-    if row is None:
-        conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-    elif row[0] != str(SCHEMA_VERSION):
-        raise sqlite3.DatabaseError("unknown schema version")
+    migrate(conn, MIGRATIONS)
     # Damage in the middle of a file opens fine and breaks later: check the pages now
     # (quick_check reads each page once: milliseconds for a year of calendars).
     if conn.execute("PRAGMA quick_check(1)").fetchall() != [("ok",)]:
         raise sqlite3.DatabaseError("quick_check failed")
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, steps: Sequence[Migration]) -> int:
+    """Run the steps from the file's `user_version` on, each with its new version in one
+    transaction (a failed step leaves the file at the version before it); the version now."""
+    version = _version(conn)
+    for number in range(version, len(steps)):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in steps[number]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1:d}")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        version = number + 1
+    return version
 
 
 # --- events as JSON ------------------------------------------------------------------------

@@ -34,7 +34,11 @@ unreachable.
 @config_option
 @now_option
 @click.option("--account", "account_name", metavar="NAME", help="The account to sync.")
-@click.option("--dry-run", is_flag=True, help="Show the reconciliation; change nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show the plan a sync would apply (the same steps, and why); change nothing.",
+)
 @click.option(
     "--force",
     is_flag=True,

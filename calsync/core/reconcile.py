@@ -9,8 +9,8 @@ per existing managed block of the plan weeks, in a decision table (one comment p
   - existing block the user moved (DTSTART != X-CALSYNC-PLANNED-START)     -> keep, untouched
     (these three are "fixed": the engine gives them to the planner as the user's own strength
     sessions, so they count toward the week's quota and the spacing)
-  - planned block with an existing movable block at the same time -> keep (the engine still
-    compares the content and refreshes it when the text differs)
+  - planned block with an existing movable block at the same time -> keep (calsync.core.sync_plan
+    turns it into an update when the server's copy does not say what calsync would write)
   - other planned blocks paired, in time order, with the week's other movable blocks -> move
     (an update of the same event: same UID, same href)
   - planned block left over -> create, unless the user deleted blocks of that week: then skip
@@ -18,7 +18,8 @@ per existing managed block of the plan weeks, in a decision table (one comment p
   - movable block left over -> remove
 
 Only `Existing` (managed) blocks ever appear in a move/keep/remove: a user's own event cannot
-be the subject of an action, because it never gets here.
+be the subject of an action, because it never gets here. `calsync.core.sync_plan.plan_sync` makes
+the complete plan of a sync from these actions (plus the deletions noticed and the guards).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 `world` gives each test its own runs calendar (the canonical week: Mon easy, Tue intervals,
 Thu easy, Sat long), a target calendar name of its own, a TOML config with password_env and a
-temporary state folder. Server-side reads and writes go through a real CaldavStore.
+temporary state folder. Server-side reads and writes go through a real CaldavStore; a World made
+by `memory_world` keeps its calendars in a MemoryStore instead (no server: milliseconds).
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ import pytest
 from calsync.adapters.caldav_store import CaldavStore
 from calsync.adapters.caldav_store import CalendarRef
 from calsync.adapters.caldav_store import RemoteObject
+from calsync.adapters.memory_store import MemoryStore
+from calsync.adapters.memory_store import Quirks
 from calsync.config import Config
 from calsync.config import load_config
 from calsync.credentials import resolve_credentials
+from calsync.store import CalendarStore
 from calsync.sync import SyncReport
 from calsync.sync import sync_once
 from tests.ics_text import vevent_ics
@@ -68,17 +72,35 @@ CANONICAL = {
 
 
 @dataclass
-class World:
-    """One test's calendars, config and state folder on one server."""
+class MemoryServer:
+    """The in-memory store, dressed as a server for `World`."""
 
-    server: DavServer
+    memory: MemoryStore
+    name: str = "memory"
+
+    @property
+    def url(self) -> str:
+        return self.memory.base_url
+
+    def new_calendar(self, name: str | None = None) -> str:
+        return self.memory.add_calendar(name or f"cal-{uuid.uuid4().hex[:8]}").url
+
+    def close(self) -> None:
+        self.memory.close()
+
+
+@dataclass
+class World:
+    """One test's calendars, config and state folder on one server (or in memory)."""
+
+    server: DavServer | MemoryServer
     tmp: Path
     runs_url: str
     target: str
     state_dir: Path
     weeks: int = 1
     max_deletes: int = 6
-    store: CaldavStore | None = None
+    store: CalendarStore | None = None
     _stores: list[CaldavStore] = field(default_factory=list)
 
     @property
@@ -110,20 +132,26 @@ class World:
         self,
         now: dt.datetime = NOW,
         *,
-        store_factory: Callable[..., CaldavStore] | None = None,
+        store_factory: Callable[..., Any] | None = None,
         **kw: Any,
     ) -> SyncReport:
+        if store_factory is None and isinstance(self.server, MemoryServer):
+            memory = self.server.memory
+            store_factory = lambda account, env: memory  # noqa: E731
         return sync_once(
             self.config(), "home", now, env=self.env, store_factory=store_factory, **kw
         )
 
-    def new_store(self) -> CaldavStore:
+    def new_store(self) -> CalendarStore:
+        """A client of the world's server (the MemoryStore itself, in memory)."""
+        if isinstance(self.server, MemoryServer):
+            return self.server.memory
         account = self.config().account("home")
         store = CaldavStore(account, resolve_credentials(account, self.env))
         self._stores.append(store)
         return store
 
-    def side(self) -> CaldavStore:
+    def side(self) -> CalendarStore:
         """A second client: the user's phone, or another program."""
         if self.store is None:
             self.store = self.new_store()
@@ -136,6 +164,9 @@ class World:
         return self.new_store().find(self.target)  # a fresh listing: sync may have created it
 
     def put(self, cal: CalendarRef, name: str, data: bytes) -> RemoteObject:
+        if isinstance(self.server, MemoryServer) and self.server.memory.quirks.create_412:
+            # the quirk is on calsync's line (its answers get lost); the phone's are not
+            return self.server.memory.get_after_create(cal, name, data)
         return self.side().create(cal, name, data)
 
     def objects(self, cal: CalendarRef) -> dict[str, RemoteObject]:
@@ -193,9 +224,19 @@ def set_time(data: bytes, start: dt.datetime, minutes: int) -> bytes:
 
 @pytest.fixture
 def world(dav_server: DavServer, tmp_path: Path) -> Iterator[World]:
+    yield from make_world(dav_server, tmp_path)
+
+
+def memory_world(tmp_path: Path, quirks: Quirks | None = None) -> Iterator[World]:
+    """A World whose calendars live in a MemoryStore with `quirks`."""
+    yield from make_world(MemoryServer(MemoryStore(quirks or Quirks())), tmp_path)
+
+
+def make_world(server: DavServer | MemoryServer, tmp_path: Path) -> Iterator[World]:
+    """The canonical week in a fresh runs calendar on `server`."""
     tag = uuid.uuid4().hex[:8]
-    runs_url = dav_server.new_calendar(f"Training {tag}")
-    w = World(dav_server, tmp_path, runs_url, f"Strength {tag}", tmp_path / "state")
+    runs_url = server.new_calendar(f"Training {tag}")
+    w = World(server, tmp_path, runs_url, f"Strength {tag}", tmp_path / "state")
     for name, (start, minutes, title) in CANONICAL.items():
         w.put(w.runs(), f"{name}-{tag}", ics(f"{name}-{tag}", start, minutes, title))
     yield w

@@ -17,6 +17,7 @@ import pytest
 
 from calsync.config import load_config
 from calsync.sync import sync_once
+from tests.servers import DavServer
 from tests.sync.conftest import World
 from tests.sync.conftest import dtstart
 
@@ -117,6 +118,7 @@ def test_the_calendars_own_time_zone_wins_over_utc_times(world: World) -> None:
         f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n{VTIMEZONE}END:VCALENDAR\r\n"
         "</C:calendar-timezone></D:prop></D:set></D:propertyupdate>"
     )
+    assert isinstance(world.server, DavServer)
     response = world.server.client().proppatch(world.runs_url, body)
     assert 200 <= int(response.status) < 300
     report = sync(world)

@@ -11,6 +11,7 @@ import pytest
 from calsync.errors import ConfigError
 from calsync.errors import ExitCode
 from calsync.sync import sync_once
+from tests.servers import DavServer
 from tests.sync.conftest import LONDON
 from tests.sync.conftest import NOW
 from tests.sync.conftest import World
@@ -59,6 +60,7 @@ def _config_with(world: World, extra: str, **sync: object) -> None:
 def test_a_deleted_target_calendar_is_created_again_with_its_blocks(world: World) -> None:
     first = world.sync()
     assert first.counts()["create"] == 2
+    assert isinstance(world.server, DavServer)
     world.server.client().delete(world.target_ref().url)
     again = world.sync()
     assert again.counts()["create"] == 2 and again.counts()["skip"] == 0, again.actions
