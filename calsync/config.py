@@ -89,6 +89,8 @@ class FeedSettings:
     name: str = "Strength"
     refresh_minutes: int = 60
     past_days: int = 14
+    busy_title: str = "Busy"  # the busy feed's title for every block (and its calendar name)
+    busy_buffer_minutes: int = 15  # the busy feed's margin before and after each block
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,6 +483,8 @@ def _feed(top: _Table) -> FeedSettings:
         name=s.get("name", _nonempty_str, d.name),
         refresh_minutes=s.get("refresh_minutes", _int_in(5, 10_080), d.refresh_minutes),
         past_days=s.get("past_days", _int_in(0, 366), d.past_days),
+        busy_title=s.get("busy_title", _nonempty_str, d.busy_title),
+        busy_buffer_minutes=s.get("busy_buffer_minutes", _int_in(0, 240), d.busy_buffer_minutes),
     )
     s.check_unknown()
     return out

@@ -387,7 +387,7 @@ def feed_links(
     base = config.feed.public_url or f"http://{_url_host(host)}:{port}"
     feed = f"{base}/feed/{token}.ics"
     webcal = "webcal://" + feed.split("://", 1)[1]
-    busy = f"{base}/busy/{busy_token}.ics" if busy_token else None
+    busy = f"{base}/feed/busy/{busy_token}.ics" if busy_token else None
     return Links(feed=feed, webcal=webcal, busy=busy), f"{base}/week/{token}"
 
 

@@ -42,8 +42,10 @@ log = logging.getLogger(__name__)
 ICS_TYPE = "text/calendar; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 RECORD_FILE = "feed-record.json"
+BUSY_RECORD_FILE = "feed-busy-record.json"
 RECORD_VERSION = 1
 UID_DOMAIN = "feed.calsync"
+BUSY_UID_DOMAIN = "busy.feed.calsync"  # its own UIDs: both feeds may sit in one account
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 ONE_SECOND = dt.timedelta(seconds=1)
 
@@ -83,9 +85,9 @@ def block_digest(block: Block) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def feed_uid(week: str, rank: int) -> str:
+def feed_uid(week: str, rank: int, domain: str = UID_DOMAIN) -> str:
     """The stable UID of the `rank`-th block (1..) of a plan week: `2026-W49-1@feed.calsync`."""
-    return f"{week}-{rank}@{UID_DOMAIN}"
+    return f"{week}-{rank}@{domain}"
 
 
 def whole_seconds(moment: dt.datetime) -> dt.datetime:
@@ -99,7 +101,9 @@ def frozen_blocks(record: FeedRecord, now: dt.datetime, keep_from: dt.datetime) 
     return sorted(out, key=lambda s: (s.block.start, s.uid))
 
 
-def assign_uids(frozen: Sequence[Served], planned: Iterable[Block]) -> list[tuple[str, Block]]:
+def assign_uids(
+    frozen: Sequence[Served], planned: Iterable[Block], domain: str = UID_DOMAIN
+) -> list[tuple[str, Block]]:
     """UIDs for the blocks to serve: frozen ones keep theirs; planned ones take the lowest free
     rank of their week, in day order, so a block that moves within its week keeps its UID."""
     taken: dict[str, set[str]] = defaultdict(set)
@@ -109,9 +113,9 @@ def assign_uids(frozen: Sequence[Served], planned: Iterable[Block]) -> list[tupl
         out.append((item.uid, item.block))
     for block in sorted(planned, key=lambda b: (b.start, b.slot)):
         rank = 1
-        while feed_uid(block.week, rank) in taken[block.week]:
+        while feed_uid(block.week, rank, domain) in taken[block.week]:
             rank += 1
-        uid = feed_uid(block.week, rank)
+        uid = feed_uid(block.week, rank, domain)
         taken[block.week].add(uid)
         out.append((uid, replace(block, slot=f"{block.week}/{rank}")))
     return sorted(out, key=lambda pair: (pair[1].start, pair[0]))
@@ -216,25 +220,45 @@ def privatised(block: Block, config: Config) -> Block:
     return replace(block, summary=config.sync.private_title, description="")
 
 
+def busy_block(block: Block, config: Config) -> Block:
+    """A block as the busy feed shows it: the generic title, no description, and the
+    `[feed] busy_buffer_minutes` before and after (getting changed, the way to the gym)."""
+    pad = dt.timedelta(minutes=config.feed.busy_buffer_minutes)
+    return replace(
+        block,
+        start=block.start - pad,
+        end=block.end + pad,
+        summary=config.feed.busy_title,
+        description="",
+        reason="",
+    )
+
+
 def build_feed(
     planned: Sequence[Block],
     record: FeedRecord,
     config: Config,
     now: dt.datetime,
     keep_from: dt.datetime,
+    *,
+    busy: bool = False,
 ) -> FeedBuild:
     """Render the feed for the planned (future) blocks plus the frozen (already started) ones.
 
+    With `busy`, the busy feed: each block through `busy_block`, its own UIDs, always
+    TRANSP:OPAQUE, named `[feed] busy_title` (its record is a separate file, `busy_record`).
     Pure: the same plan, record and settings give the same bytes.
     """
+    shown = [busy_block(b, config) if busy else privatised(b, config) for b in planned]
     frozen = frozen_blocks(record, now, keep_from)
-    future = [privatised(b, config) for b in planned if b.start > now and b.start >= keep_from]
-    blocks = assign_uids(frozen, future)
+    future = [b for b in shown if b.start > now and b.start >= keep_from]
+    blocks = assign_uids(frozen, future, BUSY_UID_DOMAIN if busy else UID_DOMAIN)
     current = update_served(record, blocks, now)
     sequences = {uid: item.sequence for uid, item in current.items()}
     stamps = [item.changed for item in current.values()]
     dtstamp = max(stamps) if stamps else (record.last_modified or EPOCH)
-    body = render_ics([b for _, b in blocks], [u for u, _ in blocks], sequences, config, dtstamp)
+    served = [b for _, b in blocks]
+    body = render_ics(served, [u for u, _ in blocks], sequences, config, dtstamp, busy=busy)
     digest = hashlib.sha256(body).hexdigest()
     last_modified = next_last_modified(record, digest, now)
     new_record = FeedRecord(retained(record, current, keep_from), digest, last_modified)
@@ -252,27 +276,35 @@ def render_ics(
     sequences: Mapping[str, int],
     config: Config,
     dtstamp: dt.datetime,
+    *,
+    busy: bool = False,
 ) -> bytes:
     """The calendar bytes, through the shared codec (folding, VTIMEZONEs, refresh hints)."""
     from calsync import ical
 
-    return ical.render_calendar(
+    body = ical.render_calendar(
         blocks,
         uids=dict(zip((b.slot for b in blocks), uids, strict=True)),
         dtstamp=dtstamp,
         tz=config.timezone,
-        name=config.feed.name,
+        name=config.feed.busy_title if busy else config.feed.name,
         sequence=sequences,
-        transparent=config.sync.transparent,
+        transparent=False if busy else config.sync.transparent,
         refresh_minutes=config.feed.refresh_minutes,
     )
+    if busy:
+        # The codec tags every block CATEGORIES:Strength; a work calendar must not learn
+        # what the time is for. The line is short (never folded) and, with no DESCRIPTION,
+        # nothing else can start a line with it.
+        body = body.replace(f"\r\nCATEGORIES:{ical.CATEGORY}\r\n".encode(), b"\r\n")
+    return body
 
 
 # --- the record file ------------------------------------------------------------------------
 
 
-def record_path(directory: Path) -> Path:
-    return directory / RECORD_FILE
+def record_path(directory: Path, *, busy: bool = False) -> Path:
+    return directory / (BUSY_RECORD_FILE if busy else RECORD_FILE)
 
 
 def record_to_json(record: FeedRecord) -> bytes:
@@ -298,9 +330,9 @@ def record_from_json(data: bytes) -> FeedRecord:
         raise ValueError(f"malformed feed record ({type(exc).__name__}: {exc})") from exc
 
 
-def load_record(directory: Path) -> FeedRecord:
+def load_record(directory: Path, *, busy: bool = False) -> FeedRecord:
     """The stored record; a missing or unreadable one starts afresh (logged, never fatal)."""
-    path = record_path(directory)
+    path = record_path(directory, busy=busy)
     try:
         return record_from_json(path.read_bytes())
     except FileNotFoundError:
@@ -310,11 +342,11 @@ def load_record(directory: Path) -> FeedRecord:
         return FeedRecord()
 
 
-def save_record(directory: Path, record: FeedRecord) -> None:
+def save_record(directory: Path, record: FeedRecord, *, busy: bool = False) -> None:
     """Write the record atomically (mode 0600). Raises ConfigError when it cannot."""
     from calsync.feed_token import write_private
 
-    write_private(record_path(directory), record_to_json(record))
+    write_private(record_path(directory, busy=busy), record_to_json(record))
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

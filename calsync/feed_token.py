@@ -5,6 +5,10 @@ lists several), else `[sync] state_dir`, else `$XDG_STATE_HOME/calsync`, else
 `~/.local/state/calsync`. The token is 16 random bytes, url-safe base64 (22 characters): short,
 so the subscribe URL stays far below Google's 256-character limit. `regenerate_token` replaces
 it, which revokes every URL handed out before.
+
+The busy feed (the blocks as "Busy", for a work calendar) has its own token, stored the same
+way in `feed-busy-token`: its link opens only the busy feed, never the training feed or the
+week page, and either token can be regenerated without breaking the other's subscriptions.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from calsync.config import Config
 from calsync.errors import ConfigError
 
 TOKEN_FILE = "feed-token"
+BUSY_TOKEN_FILE = "feed-busy-token"
 TOKEN_BYTES = 16  # 128 bits; token_urlsafe(16) is 22 characters
 TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -43,13 +48,18 @@ def is_valid_token(text: str) -> bool:
     return 16 <= len(text) <= 64 and set(text) <= TOKEN_ALPHABET
 
 
-def load_token(directory: Path, *, create: bool = True) -> str:
-    """The stored token; a new one is made and stored when there is none (and `create`).
+def token_path(directory: Path, *, busy: bool = False) -> Path:
+    return directory / (BUSY_TOKEN_FILE if busy else TOKEN_FILE)
+
+
+def load_token(directory: Path, *, create: bool = True, busy: bool = False) -> str:
+    """The stored token (the busy feed's with `busy`); a new one is made and stored when there
+    is none (and `create`).
 
     Raises:
         ConfigError: the state directory or the token file cannot be read or written.
     """
-    path = directory / TOKEN_FILE
+    path = token_path(directory, busy=busy)
     try:
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
@@ -60,13 +70,13 @@ def load_token(directory: Path, *, create: bool = True) -> str:
         return text
     if not create:
         raise _problem(path, "no feed token yet", hint="run `calsync feed-url` to make one")
-    return regenerate_token(directory)
+    return regenerate_token(directory, busy=busy)
 
 
-def regenerate_token(directory: Path) -> str:
+def regenerate_token(directory: Path, *, busy: bool = False) -> str:
     """Store a new token (mode 0600, atomic replace) and return it; old URLs stop working."""
     token = new_token()
-    write_private(directory / TOKEN_FILE, (token + "\n").encode("ascii"))
+    write_private(token_path(directory, busy=busy), (token + "\n").encode("ascii"))
     return token
 
 

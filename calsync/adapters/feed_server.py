@@ -5,6 +5,8 @@ never read a calendar, plan or touch the disk. Routes, all behind the secret tok
 
 - `/feed/<token>.ics`: the iCalendar feed (`text/calendar; charset=utf-8`)
 - `/week/<token>` and `/feed/<token>.html`: the week page
+- `/feed/busy/<busy token>.ics`: the busy feed (its own token: it opens nothing else; under
+  /feed/ so a reverse proxy that passes the feed passes it too)
 
 A wrong token or any other path is a 404 (the token is compared in constant time); methods
 other than GET and HEAD get 405 with `Allow`. The token never appears in a log line: a logged
@@ -41,6 +43,7 @@ from calsync.feed import accepts_gzip
 from calsync.feed import http_date
 from calsync.feed import is_not_modified
 from calsync.feed_token import token_matches
+from calsync.web import STYLE_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +57,11 @@ ROUTES = (
     (re.compile(r"^/feed/([^/]{1,128})\.ics$"), "ics"),
     (re.compile(r"^/feed/([^/]{1,128})\.html$"), "page"),
     (re.compile(r"^/week/([^/]{1,128})/?$"), "page"),
+    (re.compile(r"^/feed/busy/([^/]{1,128})\.ics$"), "busy"),
 )
+# No script at all, and only the page's own stylesheet (by its hash: no style attributes).
 PAGE_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    f"default-src 'none'; style-src {STYLE_SOURCE}; img-src data:; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
 
@@ -69,6 +74,21 @@ class Published:
     ics: Document
     page: Document
     max_age_seconds: int = 300
+    busy_token: str | None = None  # the busy feed's own token, and the feed
+    busy: Document | None = None
+
+    def document(self, route: str, given: str) -> Document | None:
+        """The document `route` names when `given` is its token (constant time), else None."""
+        if route == "busy":
+            expected, document = self.busy_token, self.busy
+        else:
+            expected, document = self.token, self.ics if route == "ics" else self.page
+        if expected is None or document is None or not token_matches(expected, given):
+            return None
+        return document
+
+    def tokens(self) -> tuple[str, ...]:
+        return (self.token, *([self.busy_token] if self.busy_token else []))
 
 
 class FeedState:
@@ -96,16 +116,17 @@ _TOKEN_ALPHABET = re.compile(r"[^A-Za-z0-9_-]")
 _RANDOM_RUN = re.compile(r"[A-Za-z0-9_-]{16,}")  # a secret's shape: words are shorter
 
 
-def _redact(path: str, token: str | None) -> str:
-    """`path` as it may be logged: no query, each segment that holds the token (even split by
+def _redact(path: str, *tokens: str | None) -> str:
+    """`path` as it may be logged: no query, each segment that holds a token (even split by
     other characters or percent-encoded) or looks random replaced, only printable ASCII, cut."""
-    shown = "/".join(_redact_segment(segment, token) for segment in _bare_path(path).split("/"))
+    secrets = [t for t in tokens if t]
+    shown = "/".join(_redact_segment(part, secrets) for part in _bare_path(path).split("/"))
     printable = "".join(c if "!" <= c <= "~" else "?" for c in shown)
     return printable[:LOGGED_PATH_CHARS]
 
 
-def _redact_segment(segment: str, token: str | None) -> str:
-    if token:
+def _redact_segment(segment: str, tokens: list[str]) -> str:
+    for token in tokens:
         segment = segment.replace(token, "<token>")  # keeps "/feed/<token>.ics" readable
         if any(token in _TOKEN_ALPHABET.sub("", f) for f in (segment, unquote(segment))):
             return "<token>"  # hidden behind percent-escapes or split by other characters
@@ -167,13 +188,13 @@ class _Handler(BaseHTTPRequestHandler):
         if published is None:
             self._plain(503, "the feed is being prepared\n", {"Retry-After": "10"}, head=head)
             return
-        if not token_matches(published.token, given):
+        document = published.document(route, given)
+        if document is None:
             self._plain(404, "not found\n", head=head)
             return
-        document = published.ics if route == "ics" else published.page
-        self._document(document, published, head=head, page=route == "page")
+        self._document(document, published, head=head, route=route)
 
-    def _document(self, doc: Document, published: Published, *, head: bool, page: bool) -> None:
+    def _document(self, doc: Document, published: Published, *, head: bool, route: str) -> None:
         gz = accepts_gzip(self.headers.get("Accept-Encoding"))
         variant = doc.gzipped if gz else doc.identity
         headers = {
@@ -192,10 +213,11 @@ class _Handler(BaseHTTPRequestHandler):
         headers["Content-Type"] = doc.content_type
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
-        if page:
+        if route == "page":
             headers["Content-Security-Policy"] = PAGE_POLICY
         else:
-            headers["Content-Disposition"] = 'inline; filename="strength.ics"'
+            name = "busy.ics" if route == "busy" else "strength.ics"
+            headers["Content-Disposition"] = f'inline; filename="{name}"'
         if gz:
             headers["Content-Encoding"] = "gzip"
         self._send(200, headers, variant.body, head=head)
@@ -219,9 +241,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         published = self.server.state.current()
-        token = published.token if published is not None else None
-        method = _redact(self.command or "-", token)[:16]
-        log.debug("%s %s -> %s", method, _redact(self.path or "", token), code)
+        tokens = published.tokens() if published is not None else ()
+        method = _redact(self.command or "-", *tokens)[:16]
+        log.debug("%s %s -> %s", method, _redact(self.path or "", *tokens), code)
 
     def log_message(self, format: str, *args: object) -> None:
         # Errors from the stdlib (bad request lines, timeouts): never with the request line,

@@ -24,7 +24,15 @@ GOOGLE_URL_LIMIT = 256  # Google Calendar silently fails on longer subscription 
 SERVE_HELP = """
 SOURCE is what `calsync plan` reads: .ics files, folders, http(s) feed URLs; with none, the
 config's `sources`, else its CalDAV account. The feed is at a secret URL (`calsync feed-url`
-prints it) and is replanned every [daemon] interval_minutes, and at once on SIGHUP.
+prints it) and is replanned every [daemon] interval_minutes, and at once on SIGHUP. A second
+feed, the busy feed, serves the same blocks as "Busy" with a buffer (for a work calendar) at
+its own secret URL.
+"""
+
+FEED_URL_HELP = """
+Two secret tokens: the training feed's (which also opens the week page) and the busy feed's.
+--regenerate replaces the training feed's token, --regenerate --busy the busy feed's: the
+other feed's subscriptions keep working.
 """
 
 
@@ -87,14 +95,19 @@ def command(
         server.stop()
 
 
-@click.command("feed-url")
+@click.command("feed-url", epilog=FEED_URL_HELP)
 @config_option
 @click.option("--regenerate", is_flag=True, help="Make a new token: every old link stops working.")
+@click.option(
+    "--busy", "busy_only", is_flag=True, help="With --regenerate: the busy feed's token instead."
+)
 @click.option("--host", metavar="HOST", help="Host for the links. Default: [feed] host.")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port for the links.")
 @click.pass_obj
-def feed_url(app: AppContext, regenerate: bool, host: str | None, port: int | None) -> None:
-    """Print the feed's secret links: http(s), webcal, Google's one-click link, the week page."""
+def feed_url(
+    app: AppContext, regenerate: bool, busy_only: bool, host: str | None, port: int | None
+) -> None:
+    """Print the secret links: the feed (http(s), webcal, Google), the week page, the busy feed."""
     from calsync.daemon import feed_links
     from calsync.feed_token import load_token
     from calsync.feed_token import regenerate_token
@@ -102,12 +115,19 @@ def feed_url(app: AppContext, regenerate: bool, host: str | None, port: int | No
 
     config = app.config()
     directory = state_dir(config, app.env)
-    token = regenerate_token(directory) if regenerate else load_token(directory)
-    links, page = feed_links(config, token, host or config.feed.host, port or config.feed.port)
+    if busy_only and not regenerate:
+        raise click.UsageError("--busy goes with --regenerate (the busy link is always printed)")
+    token = regenerate_token(directory) if regenerate and not busy_only else load_token(directory)
+    busy = load_token(directory, busy=True)
+    if regenerate and busy_only:
+        busy = regenerate_token(directory, busy=True)
+    where = (host or config.feed.host, port or config.feed.port)
+    links, page = feed_links(config, token, *where, busy)
     app.out(f"feed:   {links.feed}")
     app.out(f"webcal: {links.webcal}")
     app.out(f"google: {links.google}")
     app.out(f"page:   {page}")
+    app.out(f"busy:   {links.busy}")
     if len(links.webcal) > GOOGLE_URL_LIMIT:
         app.err(
             f"calsync: warning: the link is {len(links.webcal)} characters; Google Calendar "
@@ -135,10 +155,14 @@ def feed_url(app: AppContext, regenerate: bool, host: str | None, port: int | No
     type=click.Path(dir_okay=False, allow_dash=True),
     help="File to write (atomically replaced), or - for stdout.",
 )
+@click.option("--busy", is_flag=True, help="Write the busy feed instead of the training feed.")
 @sources_argument
 @click.pass_context
-def export(ctx: click.Context, sources: tuple[str, ...], account: str | None, output: str) -> None:
-    """Write the feed to a file for static hosting (the same bytes `calsync serve` serves)."""
+def export(
+    ctx: click.Context, sources: tuple[str, ...], account: str | None, output: str, busy: bool
+) -> None:
+    """Write the feed (or the busy feed) to a file for static hosting: the same bytes
+    `calsync serve` serves."""
     from calsync import daemon
     from calsync.adapters.feed_server import FeedState
     from calsync.feed_token import write_atomic
@@ -148,7 +172,8 @@ def export(ctx: click.Context, sources: tuple[str, ...], account: str | None, ou
     clock = clock_for(ctx, app)
     source = daemon.FeedSource(sources, account, app.env)
     outcome = daemon.FeedPublisher(FeedState(), source, clock).render(config)
-    body = outcome.build.document.identity.body
+    build = outcome.busy if busy and outcome.busy is not None else outcome.build
+    body = build.document.identity.body
     if output == "-":
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
@@ -160,5 +185,6 @@ def export(ctx: click.Context, sources: tuple[str, ...], account: str | None, ou
 
         why = exc.strerror or type(exc).__name__
         raise SourceNotFoundError(f"writing {output}: {why}") from exc
-    n = len(outcome.build.served)
-    app.err(f"calsync: wrote {n} strength block{'s' if n != 1 else ''} to {output}")
+    n = len(build.served)
+    what = "busy block" if busy else "strength block"
+    app.err(f"calsync: wrote {n} {what}{'s' if n != 1 else ''} to {output}")

@@ -22,3 +22,16 @@ def served(
     yield running
     code = running.proc.stop()
     assert code == 0, running.proc.stderr()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where the browser tests left their screenshots (for a person to look at)."""
+    ran = [
+        report
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if "test_browser.py" in getattr(report, "nodeid", "")
+    ]
+    if ran:
+        folder = Path(__file__).resolve().parents[1] / "artifacts" / "week-page"
+        terminalreporter.write_line(f"week page screenshots: {folder}")

@@ -38,6 +38,7 @@ class Served:
     webcal: str
     page: str
     token: str
+    busy: str = ""  # the busy feed's link (its own token)
 
     def base(self) -> str:
         return f"http://{procs.HOST}:{self.port}"
@@ -55,15 +56,17 @@ def feed_url(config: Path, env: dict[str, str], workdir: Path, port: int) -> dic
     done = procs.run(["--config", str(config), "feed-url", "--port", str(port)], env, workdir)
     assert done.returncode == 0, done.stderr
     links = dict(re.findall(r"^(\w+):\s+(\S+)$", done.stdout, re.M))
-    assert {"feed", "webcal", "google", "page"} <= set(links), done.stdout
+    assert {"feed", "webcal", "google", "page", "busy"} <= set(links), done.stdout
     return links
 
 
-def start_serve(workdir: Path, source: Path, name: str = "serve") -> Served:
+def start_serve(
+    workdir: Path, source: Path, name: str = "serve", port: int | None = None
+) -> Served:
     """`calsync --now ... serve SOURCE --port P` with its own config and state directory."""
     config, state = write_config(workdir)
     env = procs.clean_env(workdir / "home")
-    port = procs.free_port()
+    port = port or procs.free_port()
     args = ["--config", str(config), "--now", procs.NOW, "serve", str(source), "--port", str(port)]
     proc = procs.start(args, env, workdir, name)
     try:
@@ -85,6 +88,7 @@ def start_serve(workdir: Path, source: Path, name: str = "serve") -> Served:
         links["webcal"],
         links["page"],
         token,
+        links["busy"],
     )
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import http.client
 import logging
+import re
 import select
 import socket
 from collections.abc import Iterator
@@ -210,3 +211,59 @@ def sock_closed(sock: socket.socket, wait: float) -> bool:
 )
 def test_logged_paths_are_redacted(path, logged):
     assert feed_server._redact(path, TOKEN) == logged
+
+
+BUSY_TOKEN = "Vb8nR2xQ5mK1tY7wZ3cL9d"
+BUSY_ICS = ICS.replace(b"Strength", b"Busy")
+
+
+@pytest.fixture
+def with_busy(server: tuple[FeedServer, FeedState]) -> FeedServer:
+    running, state = server
+    ics = feed.make_document(ICS, feed.ICS_TYPE, NOW - dt.timedelta(hours=1))
+    page = feed.make_document(PAGE, feed.HTML_TYPE)
+    busy = feed.make_document(BUSY_ICS, feed.ICS_TYPE, NOW - dt.timedelta(hours=1))
+    state.publish(Published(TOKEN, ics, page, 300, BUSY_TOKEN, busy))
+    return running
+
+
+def test_the_busy_feed_is_behind_its_own_token_only(with_busy):
+    status, headers, body = request(with_busy, f"/feed/busy/{BUSY_TOKEN}.ics")
+    assert (status, body) == (200, BUSY_ICS)
+    assert headers["content-disposition"] == 'inline; filename="busy.ics"'
+    assert "content-security-policy" not in headers
+    assert (
+        request(
+            with_busy, f"/feed/busy/{BUSY_TOKEN}.ics", headers={"If-None-Match": headers["etag"]}
+        )[0]
+        == 304
+    )
+    for path in (
+        f"/feed/busy/{TOKEN}.ics",  # the training token opens no busy feed
+        f"/feed/{BUSY_TOKEN}.ics",  # nor the busy token the training feed or the page
+        f"/week/{BUSY_TOKEN}",
+        f"/feed/{BUSY_TOKEN}.html",
+    ):
+        assert request(with_busy, path)[0] == 404, path
+    assert request(with_busy, f"/feed/{TOKEN}.ics")[2] == ICS
+
+
+def test_without_a_busy_feed_its_path_is_404(published):
+    assert request(published, f"/feed/busy/{TOKEN}.ics")[0] == 404
+
+
+def test_both_tokens_are_redacted_in_the_logs(with_busy, caplog):
+    with caplog.at_level(logging.DEBUG, logger="calsync"):
+        request(with_busy, f"/feed/busy/{BUSY_TOKEN}.ics")
+        request(with_busy, f"/week/{BUSY_TOKEN}")
+    assert "GET /feed/busy/<token>.ics -> 200" in caplog.text
+    assert "GET /week/<token> -> 404" in caplog.text
+    assert BUSY_TOKEN not in caplog.text and TOKEN not in caplog.text
+
+
+def test_the_page_policy_allows_no_inline_style_but_the_pages_own(published):
+    headers = request(published, f"/week/{TOKEN}")[1]
+    policy = headers["content-security-policy"]
+    assert "'unsafe-inline'" not in policy
+    assert re.search(r"style-src 'sha256-[A-Za-z0-9+/]{43}=';", policy), policy
+    assert policy.startswith("default-src 'none';")

@@ -19,13 +19,20 @@ from tests.feed.serving import Served
 from tests.feed.serving import feed_url
 from tests.feed.serving import start_serve
 
+FEEDS = ("feed", "busy")  # the training feed and the busy feed pass the same checks
+
 
 def events(body: bytes) -> list[icalendar.cal.Component]:
     return list(icalendar.Calendar.from_ical(body).walk("VEVENT"))
 
 
-def test_feed_is_a_valid_calendar_clients_accept(served: Served):
-    response = procs.fetch(served.feed)
+def link(served: Served, which: str) -> str:
+    return served.busy if which == "busy" else served.feed
+
+
+@pytest.mark.parametrize("which", FEEDS)
+def test_feed_is_a_valid_calendar_clients_accept(served: Served, which: str):
+    response = procs.fetch(link(served, which))
     assert response.status == 200
     assert response.headers["content-type"] == "text/calendar; charset=utf-8"
     body = response.body
@@ -34,7 +41,7 @@ def test_feed_is_a_valid_calendar_clients_accept(served: Served):
     assert b"\n" not in body.replace(b"\r\n", b"")
     assert max(len(line) for line in body.split(b"\r\n")) <= 75
     calendar = icalendar.Calendar.from_ical(body)
-    assert str(calendar["X-WR-CALNAME"]) == "Strength"
+    assert str(calendar["X-WR-CALNAME"]) == ("Busy" if which == "busy" else "Strength")
     assert "REFRESH-INTERVAL" in calendar
     assert "X-PUBLISHED-TTL" in calendar
     found = events(body)
@@ -65,18 +72,21 @@ def test_feed_url_prints_short_http_and_webcal_links(served: Served):
     assert served.token not in served.proc.stderr()  # never in the logs
 
 
-def test_conditional_requests_head_and_gzip(served: Served):
-    full = procs.fetch(served.feed)
+@pytest.mark.parametrize("which", FEEDS)
+def test_conditional_requests_head_and_gzip(served: Served, which: str):
+    url = link(served, which)
+    full = procs.fetch(url)
     etag, last = full.headers["etag"], full.headers["last-modified"]
     assert email.utils.parsedate_to_datetime(last) is not None
-    assert procs.fetch(served.feed, headers={"If-None-Match": etag}).status == 304
-    assert procs.fetch(served.feed, headers={"If-Modified-Since": last}).status == 304
-    assert procs.fetch(served.feed, headers={"If-Modified-Since": "garbage"}).status == 200
-    head = procs.fetch(served.feed, "HEAD")
+    assert procs.fetch(url, headers={"If-None-Match": etag}).status == 304
+    assert procs.fetch(url, headers={"If-Modified-Since": last}).status == 304
+    assert procs.fetch(url, headers={"If-Modified-Since": "garbage"}).status == 200
+    assert procs.fetch(url).body == full.body  # byte-stable from one request to the next
+    head = procs.fetch(url, "HEAD")
     assert (head.status, head.body) == (200, b"")
     assert head.headers["etag"] == etag
     assert head.headers["content-length"] == str(len(full.body))
-    packed = procs.fetch(served.feed, headers={"Accept-Encoding": "gzip"})
+    packed = procs.fetch(url, headers={"Accept-Encoding": "gzip"})
     assert packed.headers["content-encoding"] == "gzip"
     assert gzip.decompress(packed.body) == full.body
 
@@ -90,14 +100,17 @@ def test_wrong_token_is_404_and_only_get_and_head_are_allowed(served: Served):
     assert post.headers["allow"] == "GET, HEAD"
 
 
-def test_export_writes_the_bytes_serve_serves(served: Served, tmp_path: Path):
+@pytest.mark.parametrize("which", FEEDS)
+def test_export_writes_the_bytes_serve_serves(served: Served, tmp_path: Path, which: str):
     out = tmp_path / "strength.ics"
     args = ["--config", str(served.config), "--now", procs.NOW, "export", str(served.source)]
+    args += ["--busy"] if which == "busy" else []
     done = procs.run([*args, "--output", str(out)], served.env, served.workdir)
     assert done.returncode == 0, done.stderr
-    body = procs.fetch(served.feed).body
+    body = procs.fetch(link(served, which)).body
     assert out.read_bytes() == body
-    assert f"wrote {len(events(body))} strength blocks" in done.stderr
+    what = "busy" if which == "busy" else "strength"
+    assert f"wrote {len(events(body))} {what} blocks" in done.stderr
 
 
 def replanned(proc: procs.Proc, before: int) -> bool:
