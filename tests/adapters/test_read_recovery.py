@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from calsync import ical
 from calsync.cli import cli
+from calsync.ical.read import warning_notes
 
 CALENDARS = Path(__file__).resolve().parents[1] / "fixtures" / "calendars"
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -219,7 +220,7 @@ def test_a_library_warning_becomes_one_plain_line_and_unrelated_warnings_are_not
         tzp.timezone("/example.com/Europe/Paris")
         warnings.warn("unclosed socket", ResourceWarning, stacklevel=1)
     assert len(caught) == 3
-    assert ical._warning_notes(caught, "s.ics") == [
+    assert warning_notes(caught, "s.ics") == [
         "a vendor-prefixed TZID was read as the time zone its name ends with"
     ]
 
