@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from calsync.adapters.caldav_store import CaldavStore  # noqa: E402
 from calsync.adapters.caldav_store import CalendarRef  # noqa: E402
+from calsync.adapters.credentials import Credentials  # noqa: E402
 from calsync.config import Account  # noqa: E402
-from calsync.credentials import Credentials  # noqa: E402
 from tests.hostile_server import HostileServer  # noqa: E402
 from tests.servers import DavServer  # noqa: E402
 from tests.servers import RadicaleServer  # noqa: E402

@@ -218,8 +218,8 @@ def in_process(config: Path, env: dict[str, str], repeat: int) -> float:
     import datetime as dt
     import zoneinfo
 
+    from calsync.app.sync import sync_once
     from calsync.config import load_config
-    from calsync.sync import sync_once
 
     loaded = load_config(config, zoneinfo.ZoneInfo("UTC"), env=env)
     now = dt.datetime.fromisoformat(NOW).replace(tzinfo=loaded.timezone)

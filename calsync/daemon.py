@@ -36,7 +36,12 @@ from typing import Any
 
 from calsync.adapters.feed_server import FeedState
 from calsync.adapters.feed_server import Published
+from calsync.adapters.feed_token import load_token
+from calsync.adapters.feed_token import state_dir
 from calsync.config import Config
+from calsync.core.week_page import Links
+from calsync.core.week_page import WeekPage
+from calsync.core.week_page import render_week_page
 from calsync.errors import CalsyncError
 from calsync.errors import ExitCode
 from calsync.errors import TransientError
@@ -48,15 +53,10 @@ from calsync.feed import frozen_blocks
 from calsync.feed import load_record
 from calsync.feed import make_document
 from calsync.feed import save_record
-from calsync.feed_token import load_token
-from calsync.feed_token import state_dir
 from calsync.model import Classified
 from calsync.model import Event
 from calsync.model import Kind
 from calsync.model import Plan
-from calsync.web import Links
-from calsync.web import WeekPage
-from calsync.web import render_week_page
 
 log = logging.getLogger(__name__)
 
@@ -424,16 +424,16 @@ def plan_for_feed(
     already served and that have started count as the user's own strength sessions (quota and
     spacing), so a week never gets extra blocks once one is in the past. Returns (classified,
     plan, keep_from)."""
-    from calsync import service
+    from calsync.app import planning
     from calsync.core.classify import classify_all
     from calsync.core.plan import plan
 
     tz = config.timezone
     today = now.astimezone(tz).date()
     keep_from = dt.datetime.combine(today - dt.timedelta(days=config.feed.past_days), dt.time(), tz)
-    window = service.plan_window(config, today, weeks or config.weeks)
-    chosen, account = service.resolve_sources(source.sources, config, source.account)
-    events, problems = service.read_sources(
+    window = planning.plan_window(config, today, weeks or config.weeks)
+    chosen, account = planning.resolve_sources(source.sources, config, source.account)
+    events, problems = planning.read_sources(
         chosen, config, window.read_start, window.read_end, account=account, env=source.env
     )
     for problem in problems:
@@ -471,14 +471,14 @@ class FeedPublisher:
 
     def in_runner_zone(self, config: Config) -> Config:
         """With no `timezone` in the config, plan the runner's days, not the server's: the
-        sources' X-WR-TIMEZONE or most common TZID (`service.home_zone`). Decided once per
+        sources' X-WR-TIMEZONE or most common TZID (`planning.home_zone`). Decided once per
         loaded config (a reload decides again), and said once in the log."""
-        from calsync import service
+        from calsync.app import planning
 
         if config.timezone_set:
             return config
         if self._zoned is None or self._zoned[0] is not config:
-            home = service.home_zone(config, self.source.sources, self.source.account)
+            home = planning.home_zone(config, self.source.sources, self.source.account)
             if home.message:
                 log.info("%s", home.message.removeprefix("calsync: "))
             self._zoned = (config, home.config)

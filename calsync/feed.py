@@ -344,7 +344,7 @@ def load_record(directory: Path, *, busy: bool = False) -> FeedRecord:
 
 def save_record(directory: Path, record: FeedRecord, *, busy: bool = False) -> None:
     """Write the record atomically (mode 0600). Raises ConfigError when it cannot."""
-    from calsync.feed_token import write_private
+    from calsync.adapters.feed_token import write_private
 
     write_private(record_path(directory, busy=busy), record_to_json(record))
 

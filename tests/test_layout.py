@@ -17,14 +17,14 @@ MAX_CLASS_LINES = 300
 MEDIAN_FUNCTION_LINES = 15
 
 # The shell, the engine and the adapters: the core (pure: no I/O, no clock) imports none of
-# them. "calsync.sync" covers its parts too (calsync.sync_decide, calsync.sync_exec, ...).
+# them. "calsync.app.sync" covers its parts too (calsync.app.sync_decide, ...).
 OUTER_LAYERS = (
     "calsync.adapters",
     "calsync.cli",
     "calsync.daemon",
-    "calsync.sync",
+    "calsync.app.sync",
     "calsync.service",
-    "calsync.state",
+    "calsync.adapters.state",
 )
 # What the core may import from calsync at all: itself, the data model and the errors.
 CORE_MAY_IMPORT = ("calsync.core", "calsync.model", "calsync.errors")
@@ -64,7 +64,7 @@ def _package_of(path: Path) -> str:
 
 def _imports(path: Path) -> Iterator[tuple[int, str]]:
     """Every module `path` imports (at any depth: function-level imports too), with its line;
-    `from calsync import sync` yields "calsync" and "calsync.sync"."""
+    `from calsync.app import sync` yields "calsync" and "calsync.app.sync"."""
     for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             for alias in node.names:

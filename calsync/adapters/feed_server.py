@@ -36,14 +36,14 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
+from calsync.adapters.feed_token import token_matches
+from calsync.core.week_page import STYLE_SOURCE
 from calsync.errors import ConfigError
 from calsync.errors import RemoteUnavailableError
 from calsync.feed import Document
 from calsync.feed import accepts_gzip
 from calsync.feed import http_date
 from calsync.feed import is_not_modified
-from calsync.feed_token import token_matches
-from calsync.web import STYLE_SOURCE
 
 log = logging.getLogger(__name__)
 

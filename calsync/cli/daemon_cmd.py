@@ -58,7 +58,7 @@ def command(ctx: click.Context, account: str | None, with_feed: bool) -> None:
     notifier = daemon.Notifier(app.env)
 
     def tick(current: Config, now: dt.datetime) -> object:
-        from calsync.sync import sync_once
+        from calsync.app.sync import sync_once
 
         return sync_once(current, current.account(account).name, now, env=app.env)
 

@@ -13,8 +13,8 @@ from calsync.cli.options import format_option
 from calsync.cli.options import shared_plan_options
 
 if TYPE_CHECKING:
+    from calsync.app.planning import PlanOutcome
     from calsync.config import Config
-    from calsync.service import PlanOutcome
 
 SOURCES_HELP = """
 SOURCE is an .ics file, a folder of .ics files (a vdir, as vdirsyncer and Radicale store
@@ -106,18 +106,18 @@ def _plan(
     weeks: int | None,
     account: str | None,
 ) -> tuple[PlanOutcome, Config]:
-    from calsync import service
+    from calsync.app import planning
 
-    home = service.home_zone(app.config(), sources, account)
+    home = planning.home_zone(app.config(), sources, account)
     config = home.config
     today = app.now.astimezone(config.timezone).date()
-    window = service.plan_window(config, from_day or today, weeks or config.weeks)
-    outcome = service.plan_sources(
+    window = planning.plan_window(config, from_day or today, weeks or config.weeks)
+    outcome = planning.plan_sources(
         sources, config, window, app.now, account=account, env=app.env, feeds=home.feeds
     )
     if home.message:  # after the read: a missing file's error stays the first line
         app.err(home.message)
-    if service.EXAMPLE in sources or (not sources and "bundled" in " ".join(outcome.sources)):
+    if planning.EXAMPLE in sources or (not sources and "bundled" in " ".join(outcome.sources)):
         app.err(
             "calsync: note: no SOURCE given and none configured: using the bundled example "
             "calendar (give a file, folder or URL, or set `sources` in the config)"

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from calsync.app.planning import PlanOutcome
 from calsync.config import Config
 from calsync.model import RUN_KINDS
 from calsync.model import Block
@@ -15,7 +16,6 @@ from calsync.model import Classified
 from calsync.model import DayVerdict
 from calsync.model import Event
 from calsync.model import Kind
-from calsync.service import PlanOutcome
 
 KIND_WIDTH = 8
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

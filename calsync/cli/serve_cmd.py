@@ -108,10 +108,10 @@ def feed_url(
     app: AppContext, regenerate: bool, busy_only: bool, host: str | None, port: int | None
 ) -> None:
     """Print the secret links: the feed (http(s), webcal, Google), the week page, the busy feed."""
+    from calsync.adapters.feed_token import load_token
+    from calsync.adapters.feed_token import regenerate_token
+    from calsync.adapters.feed_token import state_dir
     from calsync.daemon import feed_links
-    from calsync.feed_token import load_token
-    from calsync.feed_token import regenerate_token
-    from calsync.feed_token import state_dir
 
     config = app.config()
     directory = state_dir(config, app.env)
@@ -165,7 +165,7 @@ def export(
     `calsync serve` serves."""
     from calsync import daemon
     from calsync.adapters.feed_server import FeedState
-    from calsync.feed_token import write_atomic
+    from calsync.adapters.feed_token import write_atomic
 
     app: AppContext = ctx.obj
     config = app.config()

@@ -15,8 +15,8 @@ from calsync.cli.options import format_option
 from calsync.cli.options import now_option
 
 if TYPE_CHECKING:
-    from calsync.sync import SyncAction
-    from calsync.sync import SyncReport
+    from calsync.app.sync import SyncAction
+    from calsync.app.sync import SyncReport
 
 MAX_WARNINGS = 10  # warning lines shown under the table; JSON has them all
 
@@ -50,12 +50,12 @@ def command(
     app: AppContext, account_name: str | None, dry_run: bool, force: bool, fmt: str
 ) -> None:
     """Place, move and remove strength blocks in the target calendar."""
-    from calsync.sync import sync_once
+    from calsync.app.sync import sync_once
 
     config = app.config()
     if fmt == "table" and app.verbose == 0 and sys.stderr.isatty():
         # A person is watching: show what is being read (a first sync can take a while).
-        logging.getLogger("calsync.sync").setLevel(logging.INFO)
+        logging.getLogger("calsync.app.sync").setLevel(logging.INFO)
     report = sync_once(config, account_name, app.now, env=app.env, dry_run=dry_run, force=force)
     if fmt == "json":
         app.out(json.dumps(report.to_json(), indent=2, ensure_ascii=False))

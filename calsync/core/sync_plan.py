@@ -2,7 +2,7 @@
 
 No I/O, no clock, no logging. `reconcile` (calsync.core.reconcile) is the case table; `plan_sync`
 turns its actions, the blocks the user deleted and the state's stale records into the steps the
-executor (calsync.sync_exec) applies in order, deciding nothing itself:
+executor (calsync.app.sync_exec) applies in order, deciding nothing itself:
 
   Forget / ForgetDeletionsBefore  state only: a record of an old week or another calendar
   RecordDeletion                  a block calsync wrote is gone: the user deleted it
@@ -159,7 +159,7 @@ class SyncPlan:
 
 
 class Remembered(Protocol):
-    """A block the state remembers (calsync.state.BlockRecord)."""
+    """A block the state remembers (calsync.adapters.state.BlockRecord)."""
 
     @property
     def uid(self) -> str: ...

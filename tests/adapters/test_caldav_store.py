@@ -25,8 +25,8 @@ from calsync.adapters.caldav_store import CalendarRef
 from calsync.adapters.caldav_store import RemoteObject
 from calsync.adapters.caldav_store import SyncTokenError
 from calsync.adapters.caldav_store import redact_url
+from calsync.adapters.credentials import Credentials
 from calsync.config import Account
-from calsync.credentials import Credentials
 from calsync.errors import AuthError
 from calsync.errors import CalendarNotFoundError
 from calsync.errors import ConflictError

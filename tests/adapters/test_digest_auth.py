@@ -24,13 +24,13 @@ from click.testing import CliRunner
 from click.testing import Result
 
 from calsync.adapters.caldav_store import CaldavStore
+from calsync.adapters.credentials import Credentials
 from calsync.adapters.http_auth import NegotiatedAuth
 from calsync.adapters.http_auth import best_digest_challenge
 from calsync.adapters.http_auth import challenge_schemes
 from calsync.adapters.http_auth import may_send_unasked
 from calsync.cli import cli
 from calsync.config import Account
-from calsync.credentials import Credentials
 from calsync.errors import AuthError
 from calsync.errors import CalsyncError
 from calsync.errors import ExitCode

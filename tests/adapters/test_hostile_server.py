@@ -20,9 +20,9 @@ import pytest
 
 from calsync.adapters.caldav_store import CaldavStore
 from calsync.adapters.caldav_store import CalendarRef
+from calsync.adapters.credentials import Credentials
 from calsync.adapters.http_source import fetch_feed
 from calsync.config import Account
-from calsync.credentials import Credentials
 from calsync.errors import ExitCode
 from calsync.errors import RemoteUnavailableError
 from tests.hostile_server import HostileServer

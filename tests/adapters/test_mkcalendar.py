@@ -15,8 +15,8 @@ from caldav.lib.error import AuthorizationError
 
 from calsync.adapters import caldav_store
 from calsync.adapters.caldav_store import CaldavStore
+from calsync.adapters.credentials import Credentials
 from calsync.config import Account
-from calsync.credentials import Credentials
 from tests.servers import DavServer
 
 pytestmark = pytest.mark.server

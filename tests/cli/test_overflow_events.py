@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from calsync import ical
-from calsync import web
 from calsync.cli import cli
+from calsync.core import week_page as web
 from calsync.model import Classified
 from calsync.model import Event
 from calsync.model import Kind

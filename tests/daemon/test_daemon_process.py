@@ -26,8 +26,8 @@ import pytest
 
 from calsync.adapters.caldav_store import CaldavStore
 from calsync.adapters.caldav_store import CalendarRef
+from calsync.adapters.credentials import Credentials
 from calsync.config import Account
-from calsync.credentials import Credentials
 from tests.feed import procs
 from tests.servers import AuthServer
 

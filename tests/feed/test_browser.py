@@ -24,7 +24,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from calsync.web import COLOURS
+from calsync.core.week_page import COLOURS
 from tests.feed import procs
 from tests.feed.cdp import FLAGS
 from tests.feed.cdp import Browser

@@ -6,7 +6,7 @@ import stat
 import zoneinfo
 from pathlib import Path
 
-from calsync import feed_token
+from calsync.adapters import feed_token
 from calsync.config import parse_config
 
 UTC = zoneinfo.ZoneInfo("UTC")

@@ -13,18 +13,18 @@ import zoneinfo
 from urllib.parse import unquote
 
 from calsync.adapters.feed_server import PAGE_POLICY
+from calsync.core.week_page import CONTRAST_PAIRS
+from calsync.core.week_page import STYLE
+from calsync.core.week_page import STYLE_SOURCE
+from calsync.core.week_page import Links
+from calsync.core.week_page import WeekPage
+from calsync.core.week_page import render_week_page
 from calsync.model import Block
 from calsync.model import Classified
 from calsync.model import DayVerdict
 from calsync.model import Event
 from calsync.model import Kind
 from calsync.model import WeekReport
-from calsync.web import CONTRAST_PAIRS
-from calsync.web import STYLE
-from calsync.web import STYLE_SOURCE
-from calsync.web import Links
-from calsync.web import WeekPage
-from calsync.web import render_week_page
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 MON = dt.date(2026, 11, 30)

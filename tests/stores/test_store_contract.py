@@ -18,13 +18,13 @@ from calsync.adapters.caldav_store import AlreadyExistsError
 from calsync.adapters.caldav_store import CaldavStore
 from calsync.adapters.caldav_store import CalendarRef
 from calsync.adapters.caldav_store import SyncTokenError
+from calsync.adapters.credentials import Credentials
 from calsync.adapters.memory_store import MemoryStore
+from calsync.app.store import CalendarStore
+from calsync.app.sync_read import canonical_href
 from calsync.config import Account
-from calsync.credentials import Credentials
 from calsync.errors import CalendarNotFoundError
 from calsync.errors import ConflictError
-from calsync.store import CalendarStore
-from calsync.sync_read import canonical_href
 from tests.ics_text import vevent_ics
 from tests.servers import DavServer
 

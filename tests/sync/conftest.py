@@ -24,14 +24,14 @@ import pytest
 from calsync.adapters.caldav_store import CaldavStore
 from calsync.adapters.caldav_store import CalendarRef
 from calsync.adapters.caldav_store import RemoteObject
+from calsync.adapters.credentials import resolve_credentials
 from calsync.adapters.memory_store import MemoryStore
 from calsync.adapters.memory_store import Quirks
+from calsync.app.store import CalendarStore
+from calsync.app.sync import SyncReport
+from calsync.app.sync import sync_once
 from calsync.config import Config
 from calsync.config import load_config
-from calsync.credentials import resolve_credentials
-from calsync.store import CalendarStore
-from calsync.sync import SyncReport
-from calsync.sync import sync_once
 from tests.ics_text import vevent_ics
 from tests.servers import DavServer
 

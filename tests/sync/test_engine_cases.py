@@ -19,9 +19,9 @@ import pytest
 from calsync.adapters.caldav_store import RemoteObject
 from calsync.adapters.memory_store import MemoryStore
 from calsync.adapters.memory_store import Quirks
+from calsync.app.sync_read import canonical_href
 from calsync.errors import CalendarNotFoundError
 from calsync.errors import ConflictError
-from calsync.sync_read import canonical_href
 from tests.sync.conftest import World
 from tests.sync.conftest import at
 from tests.sync.conftest import dtstart

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from calsync.app.sync import sync_once
 from calsync.config import load_config
-from calsync.sync import sync_once
 from tests.servers import DavServer
 from tests.sync.conftest import World
 from tests.sync.conftest import dtstart

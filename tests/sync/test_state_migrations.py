@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from calsync.adapters.state import MIGRATIONS
+from calsync.adapters.state import SCHEMA_VERSION
+from calsync.adapters.state import State
+from calsync.adapters.state import StateTooNewError
+from calsync.adapters.state import migrate
 from calsync.cli import cli
 from calsync.errors import ConfigError
 from calsync.errors import ExitCode
-from calsync.state import MIGRATIONS
-from calsync.state import SCHEMA_VERSION
-from calsync.state import State
-from calsync.state import StateTooNewError
-from calsync.state import migrate
 from tests.sync.conftest import NOW
 from tests.sync.conftest import World
 from tests.sync.conftest import memory_world

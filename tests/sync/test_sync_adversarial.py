@@ -8,9 +8,9 @@ import urllib.parse
 
 import pytest
 
+from calsync.app.sync import sync_once
 from calsync.errors import ConfigError
 from calsync.errors import ExitCode
-from calsync.sync import sync_once
 from tests.servers import DavServer
 from tests.sync.conftest import LONDON
 from tests.sync.conftest import NOW

@@ -14,8 +14,8 @@ import pytest
 from calsync.adapters.caldav_store import CaldavStore
 from calsync.adapters.caldav_store import CalendarRef
 from calsync.adapters.caldav_store import RemoteObject
+from calsync.adapters.credentials import resolve_credentials
 from calsync.config import Account
-from calsync.credentials import resolve_credentials
 from calsync.errors import LockedError
 from calsync.errors import RemoteUnavailableError
 from calsync.errors import SafetyStopError

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from calsync.adapters.state import BlockRecord
+from calsync.adapters.state import CachedObject
+from calsync.adapters.state import Collection
+from calsync.adapters.state import State
+from calsync.adapters.state import StateDamagedError
+from calsync.adapters.state import default_state_dir
+from calsync.adapters.state import is_damage
 from calsync.errors import ConfigError
 from calsync.model import Event
-from calsync.state import BlockRecord
-from calsync.state import CachedObject
-from calsync.state import Collection
-from calsync.state import State
-from calsync.state import StateDamagedError
-from calsync.state import default_state_dir
-from calsync.state import is_damage
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 START = dt.datetime(2026, 11, 30, 8, tzinfo=LONDON)

@@ -12,9 +12,9 @@ import keyring
 import keyring.backend
 import pytest
 
+from calsync.adapters.credentials import Credentials
+from calsync.adapters.credentials import resolve_credentials
 from calsync.config import Account
-from calsync.credentials import Credentials
-from calsync.credentials import resolve_credentials
 from calsync.errors import ConfigError
 from calsync.errors import ExitCode
 

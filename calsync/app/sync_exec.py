@@ -14,16 +14,16 @@ from dataclasses import field
 
 from calsync.adapters.caldav_store import AlreadyExistsError
 from calsync.adapters.caldav_store import RemoteObject
+from calsync.adapters.state import BlockRecord
+from calsync.adapters.state import CachedObject
+from calsync.app.sync_read import Calendar
+from calsync.app.sync_read import Reader
+from calsync.app.sync_read import canonical_href
+from calsync.app.sync_report import SyncAction
+from calsync.app.sync_report import line_of
 from calsync.core import sync_plan as sp
 from calsync.errors import ConflictError
 from calsync.errors import SafetyStopError
-from calsync.state import BlockRecord
-from calsync.state import CachedObject
-from calsync.sync_read import Calendar
-from calsync.sync_read import Reader
-from calsync.sync_read import canonical_href
-from calsync.sync_report import SyncAction
-from calsync.sync_report import line_of
 
 MANAGED_LINE = re.compile(rb"(?im)^X-CALSYNC-MANAGED[;:]")
 

@@ -2,14 +2,14 @@
 
 One run, in order:
   1. lock (fcntl on a file in the state folder; a second process gets LockedError);
-  2. read (calsync.sync_read): the calendars' URLs remembered in the state (no discovery on a
+  2. read (calsync.app.sync_read): the calendars' URLs remembered in the state (no discovery on a
      no-change run), the target created when missing (MKCALENDAR), each calendar read
      incrementally into the state's cache;
-  3. decide (calsync.sync_decide): the whole plan as data (calsync.core.sync_plan), then the
+  3. decide (calsync.app.sync_decide): the whole plan as data (calsync.core.sync_plan), then the
      guards on it (a runs calendar suddenly empty, more removals than max_deletes). Reading
      and deciding are one transaction: a plan refused by a guard leaves the state as it was
      (the sync token is not advanced, so the next sync is refused too);
-  4. apply (calsync.sync_exec): the executor writes the plan and records it in the state; a
+  4. apply (calsync.app.sync_exec): the executor writes the plan and records it in the state; a
      412 re-reads that object and plans once more; nothing is overwritten blindly. A dry run
      shows the plan's lines instead (the same lines the executor would report).
 """
@@ -31,6 +31,20 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from pathlib import Path
 
+from calsync.adapters.state import State
+from calsync.adapters.state import StateDamagedError
+from calsync.adapters.state import default_state_dir
+from calsync.adapters.state import unusable_folder
+from calsync.app.store import CalendarStore
+from calsync.app.sync_decide import Planner
+from calsync.app.sync_decide import ours
+from calsync.app.sync_exec import Executor
+from calsync.app.sync_read import Calendar
+from calsync.app.sync_read import Reader
+from calsync.app.sync_read import canonical_href
+from calsync.app.sync_report import SyncAction
+from calsync.app.sync_report import SyncReport
+from calsync.app.sync_report import lines_of
 from calsync.config import Account
 from calsync.config import Config
 from calsync.core import sync_plan as sp
@@ -40,20 +54,6 @@ from calsync.errors import LockedError
 from calsync.errors import SafetyStopError
 from calsync.errors import TransientError
 from calsync.model import WeekReport
-from calsync.state import State
-from calsync.state import StateDamagedError
-from calsync.state import default_state_dir
-from calsync.state import unusable_folder
-from calsync.store import CalendarStore
-from calsync.sync_decide import Planner
-from calsync.sync_decide import ours
-from calsync.sync_exec import Executor
-from calsync.sync_read import Calendar
-from calsync.sync_read import Reader
-from calsync.sync_read import canonical_href
-from calsync.sync_report import SyncAction
-from calsync.sync_report import SyncReport
-from calsync.sync_report import lines_of
 
 log = logging.getLogger(__name__)
 

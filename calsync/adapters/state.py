@@ -119,7 +119,7 @@ class BlockRecord:
 
 def default_state_dir(env: Mapping[str, str], configured: str | None) -> Path:
     """$STATE_DIRECTORY (systemd), else `[sync] state_dir`, else $XDG_STATE_HOME/calsync,
-    else ~/.local/state/calsync. The feed token lives there too (calsync.feed_token)."""
+    else ~/.local/state/calsync. The feed token lives there too (calsync.adapters.feed_token)."""
     systemd = env.get("STATE_DIRECTORY", "").split(":")[0].strip()
     if systemd:
         return Path(systemd)

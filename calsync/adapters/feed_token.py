@@ -33,7 +33,7 @@ TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 def state_dir(config: Config | None, env: Mapping[str, str]) -> Path:
     """Where calsync keeps its state (see the module docstring for the order)."""
-    from calsync.state import default_state_dir
+    from calsync.adapters.state import default_state_dir
 
     return default_state_dir(env, config.sync.state_dir if config is not None else None)
 

@@ -21,6 +21,11 @@ import urllib.parse
 import uuid
 from collections.abc import Sequence
 
+from calsync.adapters.state import CachedObject
+from calsync.adapters.state import State
+from calsync.app.sync_read import Calendar
+from calsync.app.sync_read import Reader
+from calsync.app.sync_read import canonical_href
 from calsync.config import Config
 from calsync.core import sync_plan as sp
 from calsync.core.copies import UID_SUFFIXES
@@ -37,11 +42,6 @@ from calsync.model import Classified
 from calsync.model import Event
 from calsync.model import Kind
 from calsync.model import WeekReport
-from calsync.state import CachedObject
-from calsync.state import State
-from calsync.sync_read import Calendar
-from calsync.sync_read import Reader
-from calsync.sync_read import canonical_href
 
 SEQUENCE_LINE = re.compile(rb"(?im)^SEQUENCE:(\d+)")
 UID_SUFFIX = UID_SUFFIXES[0]  # every UID sync makes ends so

@@ -18,19 +18,19 @@ from dataclasses import dataclass
 from calsync.adapters.caldav_store import CalendarRef
 from calsync.adapters.caldav_store import RemoteObject
 from calsync.adapters.caldav_store import SyncTokenError
+from calsync.adapters.state import CachedObject
+from calsync.adapters.state import Collection
+from calsync.adapters.state import State
+from calsync.app.planning import Window
+from calsync.app.planning import plan_window
+from calsync.app.store import CalendarStore
 from calsync.config import Account
 from calsync.config import Config
 from calsync.errors import CalendarDataError
 from calsync.errors import CalendarNotFoundError
 from calsync.model import Event
-from calsync.service import Window
-from calsync.service import plan_window
-from calsync.state import CachedObject
-from calsync.state import Collection
-from calsync.state import State
-from calsync.store import CalendarStore
 
-log = logging.getLogger("calsync.sync")
+log = logging.getLogger("calsync.app.sync")
 
 CACHE_AHEAD = dt.timedelta(days=28)  # the cache reads this far past the window: fewer re-reads
 
