@@ -8,9 +8,8 @@
 - SIGTERM/SIGINT set a stop flag: a sync in flight finishes its writes, then the process exits
   0. SIGHUP reloads the configuration (a bad new one is logged and the old one kept) and
   replans at once.
-- `FeedPublisher` plans and renders the ICS feed and week page into a `FeedState`;
-  `run_feed_loop` refreshes it on the same interval (used by `calsync serve` and by
-  `calsync daemon --feed`).
+- `run_feed_loop` refreshes the feed (`calsync.app.feed.FeedPublisher`, the use case) on the
+  same interval (used by `calsync serve` and by `calsync daemon --feed`).
 - `Notifier` speaks the sd_notify protocol on `$NOTIFY_SOCKET` with a plain datagram socket:
   READY=1, STATUS=..., WATCHDOG=1 (when `$WATCHDOG_USEC` asks), STOPPING=1.
 """
@@ -30,33 +29,14 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
-from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from calsync.adapters.feed_server import FeedState
-from calsync.adapters.feed_server import Published
-from calsync.adapters.feed_token import load_token
-from calsync.adapters.feed_token import state_dir
+from calsync.app.feed import FeedPublisher
 from calsync.config import Config
-from calsync.core.week_page import Links
-from calsync.core.week_page import WeekPage
-from calsync.core.week_page import render_week_page
 from calsync.errors import CalsyncError
 from calsync.errors import ExitCode
 from calsync.errors import TransientError
-from calsync.feed import HTML_TYPE
-from calsync.feed import FeedBuild
-from calsync.feed import FeedRecord
-from calsync.feed import build_feed
-from calsync.feed import frozen_blocks
-from calsync.feed import load_record
-from calsync.feed import make_document
-from calsync.feed import save_record
-from calsync.model import Classified
-from calsync.model import Event
-from calsync.model import Kind
-from calsync.model import Plan
 
 log = logging.getLogger(__name__)
 
@@ -367,174 +347,7 @@ def describe_report(report: object) -> str:
     return ", ".join(counts) if counts else str(report)[:200]
 
 
-# --- the feed -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FeedSource:
-    """Where the feed's runs come from: SOURCE arguments or an account (as `calsync plan`)."""
-
-    sources: tuple[str, ...] = ()
-    account: str | None = None
-    env: Mapping[str, str] | None = None
-
-
-def feed_links(
-    config: Config, token: str, host: str, port: int, busy_token: str | None = None
-) -> tuple[Links, str]:
-    """The feed's links (with the busy feed's, given its token) and the week page URL:
-    `[feed] public_url` when set, else host:port."""
-    base = config.feed.public_url or f"http://{_url_host(host)}:{port}"
-    feed = f"{base}/feed/{token}.ics"
-    webcal = "webcal://" + feed.split("://", 1)[1]
-    busy = f"{base}/feed/busy/{busy_token}.ics" if busy_token else None
-    return Links(feed=feed, webcal=webcal, busy=busy), f"{base}/week/{token}"
-
-
-def _url_host(host: str) -> str:
-    if host in ("0.0.0.0", "::", ""):
-        host = socket.gethostname()
-    return f"[{host}]" if ":" in host else host
-
-
-@dataclass(frozen=True, slots=True)
-class FeedOutcome:
-    """One refresh: the feed build, the page bytes, and what the page showed."""
-
-    build: FeedBuild
-    page: bytes
-    plan: Plan
-    classified: tuple[Classified, ...]
-    busy: FeedBuild | None = None  # the busy feed (same blocks, "Busy", with the buffer)
-
-
-def season_weeks(config: Config) -> int:
-    """How many weeks the week page's season strip shows: the plan's, 8 to 16."""
-    return min(16, max(8, config.weeks))
-
-
-def plan_for_feed(
-    config: Config,
-    source: FeedSource,
-    now: dt.datetime,
-    record: FeedRecord,
-    weeks: int | None = None,
-) -> tuple[list[Classified], Plan, dt.datetime]:
-    """Read and plan this week and `weeks` (default `config.weeks`) ahead. Blocks the feed
-    already served and that have started count as the user's own strength sessions (quota and
-    spacing), so a week never gets extra blocks once one is in the past. Returns (classified,
-    plan, keep_from)."""
-    from calsync.app import planning
-    from calsync.core.classify import classify_all
-    from calsync.core.plan import plan
-
-    tz = config.timezone
-    today = now.astimezone(tz).date()
-    keep_from = dt.datetime.combine(today - dt.timedelta(days=config.feed.past_days), dt.time(), tz)
-    window = planning.plan_window(config, today, weeks or config.weeks)
-    chosen, account = planning.resolve_sources(source.sources, config, source.account)
-    events, problems = planning.read_sources(
-        chosen, config, window.read_start, window.read_end, account=account, env=source.env
-    )
-    for problem in problems:
-        log.warning("%s", problem)
-    classified = list(classify_all(events, config.classify))
-    served = [
-        Classified(
-            Event(
-                uid=s.uid,
-                start=s.block.start,
-                end=s.block.end,
-                summary=s.block.summary,
-                source="the feed record",
-            ),
-            Kind.STRENGTH,
-            "strength block already served by the feed",
-        )
-        for s in frozen_blocks(record, now, keep_from)
-    ]
-    result = plan(classified + served, window.first_day, window.weeks, config.rules, now)
-    return classified, result, keep_from
-
-
-class FeedPublisher:
-    """Plans, renders and publishes the feed and the week page into a `FeedState`."""
-
-    def __init__(self, state: FeedState, source: FeedSource, clock: Clock) -> None:
-        self.state = state
-        self.source = source
-        self.clock = clock
-        self.host = "127.0.0.1"
-        self.port = 0
-        self._lock = threading.Lock()
-        self._zoned: tuple[Config, Config] | None = None  # (as loaded, in the runner's zone)
-
-    def in_runner_zone(self, config: Config) -> Config:
-        """With no `timezone` in the config, plan the runner's days, not the server's: the
-        sources' X-WR-TIMEZONE or most common TZID (`planning.home_zone`). Decided once per
-        loaded config (a reload decides again), and said once in the log."""
-        from calsync.app import planning
-
-        if config.timezone_set:
-            return config
-        if self._zoned is None or self._zoned[0] is not config:
-            home = planning.home_zone(config, self.source.sources, self.source.account)
-            if home.message:
-                log.info("%s", home.message.removeprefix("calsync: "))
-            self._zoned = (config, home.config)
-        return self._zoned[1]
-
-    def render(self, config: Config, *, save: bool = True) -> FeedOutcome:
-        """Plan and render (I/O: reads the sources, reads and writes the record)."""
-        with self._lock:
-            config = self.in_runner_zone(config)
-            env = self.source.env or {}
-            directory = state_dir(config, env)
-            record = load_record(directory)
-            now = self.clock()
-            season = max(config.weeks, season_weeks(config))
-            classified, result, keep_from = plan_for_feed(config, self.source, now, record, season)
-            # The season strip plans further ahead; the feeds serve `config.weeks` weeks.
-            shown = {report.week for report in result.weeks[: config.weeks]}
-            planned = [block for block in result.blocks if block.week in shown]
-            build = build_feed(planned, record, config, now, keep_from)
-            busy_record = load_record(directory, busy=True)
-            busy = build_feed(planned, busy_record, config, now, keep_from, busy=True)
-            if save and build.record != record:
-                save_record(directory, build.record)
-            if save and busy.record != busy_record:
-                save_record(directory, busy.record, busy=True)
-            token = load_token(directory)
-            busy_token = load_token(directory, busy=True)
-            links, _ = feed_links(config, token, self.host, self.port, busy_token)
-            page = WeekPage(
-                title=config.feed.name,
-                tz=config.timezone,
-                today=now.astimezone(config.timezone).date(),
-                weeks=result.weeks[: config.weeks],
-                runs=classified,
-                blocks=[block for _, block in build.served],
-                links=links,
-                season=result.weeks[: season_weeks(config)],
-            )
-            page_bytes = render_week_page(page)
-            return FeedOutcome(build, page_bytes, result, tuple(classified), busy)
-
-    def refresh(self, config: Config) -> FeedOutcome:
-        """Render and publish; the handlers serve the new bytes from the next request on."""
-        outcome = self.render(config)
-        directory = state_dir(config, self.source.env or {})
-        token, busy_token = load_token(directory), load_token(directory, busy=True)
-        ics = outcome.build.document
-        page = make_document(outcome.page, HTML_TYPE, None)
-        max_age = min(config.feed.refresh_minutes, 15) * 60
-        busy = outcome.busy.document if outcome.busy is not None else None
-        self.state.publish(Published(token, ics, page, max_age, busy_token, busy))
-        blocks = len(outcome.build.served)
-        log.info(
-            "feed ready: %d block%s, ETag %s", blocks, "" if blocks == 1 else "s", ics.identity.etag
-        )
-        return outcome
+# --- the feed refresher ---------------------------------------------------------------------
 
 
 def run_feed_loop(
@@ -598,11 +411,8 @@ def start_feed_thread(
 __all__: Sequence[str] = (
     "ConfigHolder",
     "Controls",
-    "FeedPublisher",
-    "FeedSource",
     "Notifier",
     "backoff_seconds",
-    "feed_links",
     "run_daemon",
     "run_feed_loop",
     "signal_handlers",

@@ -37,13 +37,13 @@ from typing import Any
 from urllib.parse import unquote
 
 from calsync.adapters.feed_token import token_matches
+from calsync.adapters.http_cache import Document
+from calsync.adapters.http_cache import accepts_gzip
+from calsync.adapters.http_cache import http_date
+from calsync.adapters.http_cache import is_not_modified
 from calsync.core.week_page import STYLE_SOURCE
 from calsync.errors import ConfigError
 from calsync.errors import RemoteUnavailableError
-from calsync.feed import Document
-from calsync.feed import accepts_gzip
-from calsync.feed import http_date
-from calsync.feed import is_not_modified
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,8 @@
-"""The command line: a click group whose subcommands load lazily, and the one place that
-turns errors into messages and exit codes."""
+"""The command line, part of the shell: a click group whose subcommands (`*_cmd` modules) load
+lazily, their options, rendering and context, and the one place that turns errors into messages
+and exit codes. As the outermost layer (with `calsync.daemon`) it may import anything in
+calsync: the kernel, the core, the codec, the adapters, the use cases and the daemon; nothing
+imports it but `calsync.__main__`. `tests/test_layout.py` enforces the direction."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("calsync.cli.sync_cmd:command", "Write strength blocks to a CalDAV calendar."),
     "calendars": ("calsync.cli.calendars_cmd:command", "List an account's CalDAV calendars."),
     "daemon": ("calsync.cli.daemon_cmd:command", "Sync every few minutes, as a service."),
+    "nudge": ("calsync.cli.nudge_cmd:command", "Make the running daemon check for changes now."),
     "serve": ("calsync.cli.serve_cmd:command", "Serve the blocks as a subscribable ICS feed."),
     "feed-url": ("calsync.cli.serve_cmd:feed_url", "Print the feed's secret subscribe links."),
     "export": ("calsync.cli.serve_cmd:export", "Write the feed to a file for static hosting."),

@@ -71,13 +71,15 @@ def command(
     from calsync import daemon
     from calsync.adapters.feed_server import FeedServer
     from calsync.adapters.feed_server import FeedState
+    from calsync.app.feed import FeedPublisher
+    from calsync.app.feed import FeedSource
 
     app: AppContext = ctx.obj
     log_info(app)
     config = app.config()
     clock = clock_for(ctx, app)
     state = FeedState()
-    publisher = daemon.FeedPublisher(state, daemon.FeedSource(sources, account, app.env), clock)
+    publisher = FeedPublisher(state, FeedSource(sources, account, app.env), clock)
     bind_host = host or config.feed.host
     server = FeedServer(state, bind_host, config.feed.port if port is None else port, clock)
     controls = daemon.Controls()
@@ -111,7 +113,7 @@ def feed_url(
     from calsync.adapters.feed_token import load_token
     from calsync.adapters.feed_token import regenerate_token
     from calsync.adapters.feed_token import state_dir
-    from calsync.daemon import feed_links
+    from calsync.app.feed import feed_links
 
     config = app.config()
     directory = state_dir(config, app.env)
@@ -163,15 +165,16 @@ def export(
 ) -> None:
     """Write the feed (or the busy feed) to a file for static hosting: the same bytes
     `calsync serve` serves."""
-    from calsync import daemon
     from calsync.adapters.feed_server import FeedState
     from calsync.adapters.feed_token import write_atomic
+    from calsync.app.feed import FeedPublisher
+    from calsync.app.feed import FeedSource
 
     app: AppContext = ctx.obj
     config = app.config()
     clock = clock_for(ctx, app)
-    source = daemon.FeedSource(sources, account, app.env)
-    outcome = daemon.FeedPublisher(FeedState(), source, clock).render(config)
+    source = FeedSource(sources, account, app.env)
+    outcome = FeedPublisher(FeedState(), source, clock).render(config)
     build = outcome.busy if busy and outcome.busy is not None else outcome.build
     body = build.document.identity.body
     if output == "-":

@@ -3,10 +3,11 @@
 The package holds the raw-text scan (`scan`, `text`), the TZID to zone mapping (`zones`), the
 checks, guards and expansion of recurring series (`checks`, `rules`, `expand`, `workarounds`,
 `occurrences`, `instants`), the reader that ties them together (`read`), the writer (`write`) and
-the comparer (`compare`). It may import only `calsync.model`, `calsync.errors`, the standard
-library and the iCalendar libraries (icalendar, recurring-ical-events, x-wr-timezone), the last
-only inside functions so that importing calsync stays cheap: never an adapter, the core's
-planning or the CLI. Other code uses just the names below.
+the comparer (`compare`). It may import only itself, `calsync.model`, `calsync.errors`, the
+standard library and the iCalendar libraries (icalendar, recurring-ical-events, x-wr-timezone),
+the last only inside functions so that importing calsync stays cheap: never the settings, the
+core, an adapter, the use cases or the shell (`tests/test_layout.py` enforces it). Other code
+uses just the names below.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import zoneinfo
 import pytest
 
 from calsync import daemon
+from calsync.app.feed import feed_links
 from calsync.config import Config
 from calsync.config import load_config
 from calsync.config import parse_config
@@ -174,12 +175,12 @@ def test_notifier_is_silent_without_systemd():
 def test_feed_links_use_public_url_and_stay_short():
     token = "A" * 22
     plain = parse_config({}, "t", UTC)
-    links, page = daemon.feed_links(plain, token, "127.0.0.1", 8765)
+    links, page = feed_links(plain, token, "127.0.0.1", 8765)
     assert links.feed == f"http://127.0.0.1:8765/feed/{token}.ics"
     assert links.webcal == f"webcal://127.0.0.1:8765/feed/{token}.ics"
     assert page == f"http://127.0.0.1:8765/week/{token}"
     public = parse_config({"feed": {"public_url": "https://cal.example.org/"}}, "t", UTC)
-    links, _ = daemon.feed_links(public, token, "127.0.0.1", 8765)
+    links, _ = feed_links(public, token, "127.0.0.1", 8765)
     assert links.webcal == f"webcal://cal.example.org/feed/{token}.ics"
     assert len(links.webcal) <= 256
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from calsync import feed
+from calsync.app import feed
 from calsync.config import parse_config
+from calsync.core.feed_record import FeedRecord
 from calsync.errors import ConfigError
-from calsync.feed import FeedRecord
 from calsync.model import Block
 from tests.feed import procs
 from tests.feed.serving import Served

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from calsync import feed
 from calsync.adapters import feed_server
+from calsync.adapters import http_cache
 from calsync.adapters.feed_server import FeedServer
 from calsync.adapters.feed_server import FeedState
 from calsync.adapters.feed_server import Published
@@ -48,8 +48,8 @@ def server(_running: tuple[FeedServer, FeedState]) -> tuple[FeedServer, FeedStat
 @pytest.fixture
 def published(server: tuple[FeedServer, FeedState]) -> FeedServer:
     running, state = server
-    ics = feed.make_document(ICS, feed.ICS_TYPE, NOW - dt.timedelta(hours=1))
-    page = feed.make_document(PAGE, feed.HTML_TYPE)
+    ics = http_cache.make_document(ICS, http_cache.ICS_TYPE, NOW - dt.timedelta(hours=1))
+    page = http_cache.make_document(PAGE, http_cache.HTML_TYPE)
     state.publish(Published(TOKEN, ics, page))
     return running
 
@@ -72,8 +72,8 @@ def test_feed_is_served_with_calendar_type_etag_and_last_modified(published):
     assert status == 200
     assert body == ICS
     assert headers["content-type"] == "text/calendar; charset=utf-8"
-    assert headers["etag"] == feed.etag_of(ICS)
-    assert headers["last-modified"] == feed.http_date(NOW - dt.timedelta(hours=1))
+    assert headers["etag"] == http_cache.etag_of(ICS)
+    assert headers["last-modified"] == http_cache.http_date(NOW - dt.timedelta(hours=1))
     assert "max-age" in headers["cache-control"]
     assert headers["vary"] == "Accept-Encoding"
 
@@ -93,7 +93,7 @@ def test_if_modified_since_gives_304_and_garbage_gives_200(published):
     path = f"/feed/{TOKEN}.ics"
     assert request(published, path, headers={"If-Modified-Since": last})[0] == 304
     assert request(published, path, headers={"If-Modified-Since": "yesterday-ish"})[0] == 200
-    older = feed.http_date(NOW - dt.timedelta(days=1))
+    older = http_cache.http_date(NOW - dt.timedelta(days=1))
     assert request(published, path, headers={"If-Modified-Since": older})[0] == 200
     # If-None-Match wins: a stale ETag with a fresh date is a full response.
     both = {"If-None-Match": '"stale"', "If-Modified-Since": last}
@@ -115,7 +115,7 @@ def test_gzip_when_asked_with_its_own_etag(published):
     assert status == 200
     assert headers["content-encoding"] == "gzip"
     assert gzip.decompress(body) == ICS
-    assert headers["etag"] != feed.etag_of(ICS)
+    assert headers["etag"] != http_cache.etag_of(ICS)
     again = {"Accept-Encoding": "gzip", "If-None-Match": headers["etag"]}
     assert request(published, f"/feed/{TOKEN}.ics", headers=again)[0] == 304
 
@@ -220,9 +220,9 @@ BUSY_ICS = ICS.replace(b"Strength", b"Busy")
 @pytest.fixture
 def with_busy(server: tuple[FeedServer, FeedState]) -> FeedServer:
     running, state = server
-    ics = feed.make_document(ICS, feed.ICS_TYPE, NOW - dt.timedelta(hours=1))
-    page = feed.make_document(PAGE, feed.HTML_TYPE)
-    busy = feed.make_document(BUSY_ICS, feed.ICS_TYPE, NOW - dt.timedelta(hours=1))
+    ics = http_cache.make_document(ICS, http_cache.ICS_TYPE, NOW - dt.timedelta(hours=1))
+    page = http_cache.make_document(PAGE, http_cache.HTML_TYPE)
+    busy = http_cache.make_document(BUSY_ICS, http_cache.ICS_TYPE, NOW - dt.timedelta(hours=1))
     state.publish(Published(TOKEN, ics, page, 300, BUSY_TOKEN, busy))
     return running
 
