@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Any
+from typing import Literal
 from typing import TypeVar
 
 from calsync import config_schema as schema
@@ -34,6 +36,19 @@ T = TypeVar("T")
 
 KEYWORD_KINDS = schema.KEYWORD_KINDS
 HINT = "compare with config.example.toml, or run `calsync check-config`"
+
+
+BusyKind = Literal["account", "feed", "file"]
+
+
+@dataclass(frozen=True, slots=True)
+class BusySource:
+    """A `busy` entry read from outside this account: another account's calendar
+    (`work:Calendar`), a read-only ICS feed (`https://...`) or a file or folder (`~/x.ics`)."""
+
+    kind: BusyKind
+    where: str  # the other account's name, the feed URL (a secret: never logged) or the path
+    calendar: str = ""  # the other account's calendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +75,8 @@ class Account:
     max_response_mib: int = 64  # largest answer read (a ten-year calendar is ~10 MiB)
     request_deadline_seconds: float = 60.0  # longest one request may take in all
     sync_deadline_minutes: float = 10.0  # longest one run (sync, plan, ...) may take
+    # `busy` entries not of this account's own calendars (`busy` keeps those): see BusySource.
+    busy_sources: tuple[BusySource, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +96,7 @@ class DaemonSettings:
 
     interval_minutes: float = 15.0
     max_backoff_minutes: float = 60.0
+    poll_seconds: int = 45  # a cheap "anything changed?" check between full syncs
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,14 +257,100 @@ def _classify_rules(top: _Table) -> ClassifyRules:
     return ClassifyRules(keywords=keywords, **values)
 
 
-def _accounts(top: _Table) -> dict[str, Account]:
+def _accounts(top: _Table, problems: list[str]) -> dict[str, Account]:
     section = top.table("accounts")
     out: dict[str, Account] = {}
     for name in section.names():
         a = section.table(name)
         out[name] = Account(name=name, **a.read(schema.ACCOUNT))
         a.check_unknown(schema.ACCOUNT)
-    return out
+    return {name: _with_busy_sources(acct, out, problems) for name, acct in out.items()}
+
+
+FEED_SCHEMES = ("http://", "https://", "webcal://", "webcals://")
+_PATH_START = ("/", "~", "./", "../")
+_ACCOUNT_REF = re.compile(r"([A-Za-z0-9_.-]+):(\S.*)")  # work:Calendar (not "Work: Meetings")
+
+
+def _with_busy_sources(
+    account: Account, accounts: Mapping[str, Account], problems: list[str]
+) -> Account:
+    """`busy` split into this account's calendars and the sources from elsewhere."""
+    if account.busy is _INVALID:  # the key did not convert: already reported
+        return account
+    own: list[str] = []
+    extra: list[BusySource] = []
+    for entry in account.busy:
+        found = _busy_entry(entry, account.name, accounts)
+        if isinstance(found, _Refused):
+            problems.append(f"[accounts.{account.name}] busy: {found.why}")
+        elif isinstance(found, str):
+            own.append(found)
+        else:
+            extra.append(found)
+    return dataclasses.replace(account, busy=tuple(own), busy_sources=tuple(extra))
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    why: str
+
+
+def _busy_entry(
+    entry: str, me: str, accounts: Mapping[str, Account]
+) -> str | BusySource | _Refused:
+    """One `busy` entry: a calendar name of this account, a BusySource, or why not."""
+    text = entry.strip()
+    if not text:
+        return _Refused("an empty entry: give a calendar name, ACCOUNT:CALENDAR, a URL or a path")
+    if text.lower().startswith(FEED_SCHEMES):
+        own = accounts[me].url
+        mine = own is not _INVALID and _on_account_server(text, own)  # _INVALID: no url
+        return text if mine else _feed_entry(text)
+    if "://" in text:
+        scheme = text.split("://", 1)[0]
+        return _Refused(f"{scheme!r}:// is not a feed: use https://, http:// or webcal://")
+    if text.startswith(_PATH_START) or text.lower().endswith(".ics"):
+        return BusySource("file", text)
+    ref = _ACCOUNT_REF.fullmatch(text)
+    if ref is None:
+        return text
+    name, calendar = ref.group(1), ref.group(2).strip()
+    if name == me:  # this account's own calendar, written ACCOUNT:NAME (a name with a colon)
+        return calendar
+    if name not in accounts:
+        known = ", ".join(sorted(accounts))
+        guess = difflib.get_close_matches(name, list(accounts), n=1)
+        tip = f"; did you mean '{guess[0]}:{calendar}'?" if guess else ""
+        return _Refused(f'"{text}": no account {name!r} (configured: {known}){tip}')
+    return BusySource("account", name, calendar)
+
+
+def _on_account_server(url: str, account_url: str) -> bool:
+    """A URL on the account's own server is one of its calendars (as in `runs`), unless it
+    reads as a download: `.ics` at the end or `?export` (Nextcloud's public links)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts, own = urlsplit(url), urlsplit(account_url)
+        same = parts.scheme == own.scheme and parts.netloc == own.netloc and bool(own.netloc)
+    except ValueError:
+        return False
+    download = parts.path.lower().endswith(".ics") or "export" in parts.query.lower()
+    return same and not download
+
+
+def _feed_entry(url: str) -> BusySource | _Refused:
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if not host or any(c.isspace() for c in url):
+        shown = url.split("://", 1)[0] + "://…"  # a feed URL is a secret: never shown whole
+        return _Refused(f"{shown}: not a valid feed URL (no host, or spaces in it)")
+    return BusySource("feed", url)
 
 
 def _settings(top: _Table, section: schema.Section, build: Callable[..., T]) -> T:
@@ -280,7 +384,7 @@ def parse_config(raw: Mapping[str, Any], source: str, default_tz: zoneinfo.ZoneI
         weeks=_weeks(top),
         rules=_plan_rules(top, tz, problems),
         classify=_classify_rules(top),
-        accounts=_accounts(top),
+        accounts=_accounts(top, problems),
         sync=_settings(top, schema.SYNC, SyncSettings),
         daemon=_settings(top, schema.DAEMON, DaemonSettings),
         feed=_settings(top, schema.FEED, FeedSettings),

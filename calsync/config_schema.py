@@ -340,6 +340,7 @@ DAEMON = Section(
     (
         Key("interval_minutes", float_in(0.05, 1440), 15.0, "minutes between syncs"),
         Key("max_backoff_minutes", float_in(0.1, 1440), 60.0, "longest wait after failures"),
+        Key("poll_seconds", int_in(10, 3600), 45, "seconds between cheap change checks"),
     ),
 )
 FEED = Section(
@@ -367,7 +368,12 @@ ACCOUNT = Section(
         Key("keyring", BOOL, False, "read the password from the system keyring"),
         Key("token_command", COMMAND, "", "a command that prints an OAuth bearer token"),
         Key("runs", TEXTS, [], "calendars that hold runs"),
-        Key("busy", TEXTS, [], "calendars that only count as busy time"),
+        Key(
+            "busy",
+            TEXTS,
+            [],
+            "busy time only: calendars, ACCOUNT:CALENDAR, ICS feed URLs, files or folders",
+        ),
         Key("target", TEXT, "Strength", "the calendar blocks go to"),
         Key("verify_tls", BOOL, True, "verify the server's TLS certificate"),
         Key("ca_file", OPTIONAL_TEXT, "", "a CA bundle for a self-signed server"),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from calsync.config import Account
 from calsync.config import Config
 from calsync.core.copies import users_copies
 from calsync.model import Classified
@@ -143,9 +144,28 @@ def _read_account(
 
     account = config.account(name)
     with open_store(account, env) as store:
-        return store.read_events(
+        events, problems = store.read_events(
             account.runs, account.busy, account.target, start, end, config.timezone
         )
+    if account.busy_sources:
+        found, bad = _busy_elsewhere(config, account, start, end, env)
+        events, problems = events + found, problems + bad
+    return events, problems
+
+
+def _busy_elsewhere(
+    config: Config, account: Account, start: dt.datetime, end: dt.datetime, env: Mapping[str, str]
+) -> tuple[list[Event], list[Problem]]:
+    """Busy time from other accounts, feeds and files (`busy = ["work:Calendar", ...]`): a
+    source that cannot be read is a warning, and the plan goes on without its busy time."""
+    from calsync.adapters.caldav_store import open_store
+    from calsync.app.sync_busy import BusyReader
+
+    reader = BusyReader(config, account, env, open_store)
+    calendars = reader.calendars(start, end, config.timezone)
+    events = [e for c in calendars for o in c.objects.values() for e in o.events]
+    notes = [Problem(account.name, None, w, skipped=False) for w in reader.warnings]
+    return events, notes
 
 
 ZONE_FILES = 200  # a folder's zone is told from at most this many of its files

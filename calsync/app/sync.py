@@ -36,6 +36,7 @@ from calsync.adapters.state import StateDamagedError
 from calsync.adapters.state import default_state_dir
 from calsync.adapters.state import unusable_folder
 from calsync.app.store import CalendarStore
+from calsync.app.sync_busy import BusyReader
 from calsync.app.sync_decide import Planner
 from calsync.app.sync_decide import ours
 from calsync.app.sync_exec import Executor
@@ -84,7 +85,9 @@ def sync_once(
 
     def run(state: State) -> SyncReport:
         with factory(acct, env) as store:
-            return _Engine(config, acct, now, state, store, dry_run=dry_run, force=force).run()
+            busy = BusyReader(config, acct, env, factory)  # other accounts use the same factory
+            engine = _Engine(config, acct, now, state, store, dry_run=dry_run, force=force)
+            return engine.run(busy)
 
     # A dry run takes the lock too: it would otherwise wait on the state file of a running sync.
     with _lock(folder, acct.name):
@@ -179,6 +182,7 @@ class _Engine:
             self._plan_in(known)
         self.reader.warnings.extend(state.warnings)
         self.planner = Planner(self.reader, state, now)
+        self.busy: BusyReader | None = None
         self.written: dict[str, SyncAction] = {}  # uid -> write done (kept across a re-plan)
 
     @property
@@ -194,7 +198,8 @@ class _Engine:
 
     # -- the run ------------------------------------------------------------------------------
 
-    def run(self) -> SyncReport:
+    def run(self, busy: BusyReader | None = None) -> SyncReport:
+        self.busy = busy
         window = self.reader.window
         calendars, plan, weeks = self._read_and_decide()
         report = SyncReport(
@@ -207,7 +212,7 @@ class _Engine:
             report.actions = self._apply(plan, calendars)
             self._read_back(calendars)
         report.requests = self.reader.store.requests
-        report.warnings = _unique(self.warnings)
+        report.warnings = _unique(self.warnings + (busy.warnings if busy else []))
         return report
 
     def _read_and_decide(
@@ -230,8 +235,23 @@ class _Engine:
         if self._follow_runner_zone(calendars):
             # read again in the runner's zone (a first sync only)
             calendars = self.reader.calendars(use_cache=use_cache)
+        calendars += self._busy_elsewhere()  # read-only: never cached, never a target
         plan, weeks = self._decide(calendars)
         return calendars, plan, weeks
+
+    def _busy_elsewhere(self) -> list[Calendar]:
+        """Busy time from other accounts, feeds and files (read once; see sync_busy)."""
+        if self.busy is None or not self.account.busy_sources:
+            return []
+        window = self.reader.window
+        found = self.busy.calendars(window.read_start, window.read_end, self.reader.tz)
+        self.planner.hold = tuple(self.busy.failed)
+        if self.busy.failed:  # see sync_decide: planning without it could hit a meeting
+            self.warnings.append(
+                "no block was created, moved or removed in this sync because a busy calendar "
+                "could not be read (the blocks already there stay where they are)"
+            )
+        return found
 
     def _decide(self, calendars: Sequence[Calendar]) -> tuple[sp.SyncPlan, tuple[WeekReport, ...]]:
         """The plan, checked by the guards (a dry run only warns of too many removals)."""

@@ -28,12 +28,16 @@ from calsync.app.sync_read import Reader
 from calsync.app.sync_read import canonical_href
 from calsync.config import Config
 from calsync.core import sync_plan as sp
+from calsync.core.copies import OWNER
 from calsync.core.copies import UID_SUFFIXES
+from calsync.core.copies import Owner
 from calsync.core.copies import as_users
+from calsync.core.copies import foreign
 from calsync.core.copies import is_own_block
 from calsync.core.reconcile import Existing
 from calsync.core.reconcile import content_hash
 from calsync.core.reconcile import fixed_reason
+from calsync.core.reconcile import held
 from calsync.core.reconcile import parse_stamp
 from calsync.core.reconcile import reconcile
 from calsync.core.reconcile import utc_stamp
@@ -47,14 +51,17 @@ SEQUENCE_LINE = re.compile(rb"(?im)^SEQUENCE:(\d+)")
 UID_SUFFIX = UID_SUFFIXES[0]  # every UID sync makes ends so
 
 
-def ours(event: Event, copies: frozenset[str] = frozenset()) -> bool:
-    """A block calsync wrote: X-CALSYNC-MANAGED and a UID calsync made (`…@calsync`).
+def ours(event: Event, copies: frozenset[str] = frozenset(), owner: Owner | None = None) -> bool:
+    """A block calsync wrote for this account: X-CALSYNC-MANAGED and a UID calsync made
+    (`…@calsync`), and (with `owner`) this account's X-CALSYNC-ACCOUNT (core.copies.Owner).
 
     A copy the user made of a block in a calendar app keeps the X-CALSYNC-* properties but
     gets a UID of the app's (or is one of `copies`): it is the user's own event (a strength
-    session that counts toward its week), never touched.
+    session that counts toward its week), never touched. Another account's block is neither:
+    busy time (see `_occurrences`).
     """
-    return event.managed and is_own_block(event) and event.uid not in copies
+    mine = owner is None or owner.owns(event)
+    return event.managed and is_own_block(event) and event.uid not in copies and mine
 
 
 class Planner:
@@ -67,6 +74,8 @@ class Planner:
         self.now = now
         self.target: Calendar | None = None
         self.copies: frozenset[str] = frozenset()  # UIDs of the user's copies of blocks
+        self.owner = Owner(reader.account.name)
+        self.hold: tuple[str, ...] = ()  # busy calendars that could not be read this sync
 
     @property
     def config(self) -> Config:
@@ -80,6 +89,7 @@ class Planner:
         url = self.reader.target_ref.url if self.reader.target_ref else None
         self.target = next((c for c in calendars if c.ref.url == url), None)
         labels = self._labels()
+        self.owner = self._owner()
         self.copies = self._copies()
         existing = self._existing()
         records = self.state.blocks(self.key)
@@ -90,6 +100,8 @@ class Planner:
         for week, n in sp.noticed(first).items():  # recorded by the executor, counted now
             deleted[week] = deleted.get(week, 0) + n
         actions = reconcile(result.blocks, existing, labels, deleted, self.now)
+        if self.hold:  # without that busy time a block could land on a meeting: none moves
+            actions = held(actions, f"busy calendar {', '.join(self.hold)} unread: kept as it is")
         writer = sp.Writer(self._render_for, self._says_the_same, self._new_uid)
         known = {r.uid for r in records}
         return sp.plan_sync(actions, first, known, writer, self._runs_seen(calendars)), result.weeks
@@ -115,7 +127,10 @@ class Planner:
         from calsync.core.classify import classify_all
 
         user_events = [
-            e for c in calendars for e in _occurrences(c, self.copies) if self.reader.inside(e)
+            e
+            for c in calendars
+            for e in _occurrences(c, self.copies, self.owner)
+            if self.reader.inside(e)
         ]
         user_events.sort(key=lambda e: (e.start, e.uid))
         classified: list[Classified] = list(classify_all(user_events, self.config.classify))
@@ -145,7 +160,7 @@ class Planner:
         seen: set[str] = set()
         for href, obj in self.target.objects.items():
             for event in obj.events:
-                if not ours(event, self.copies) or event.uid in seen:
+                if not ours(event, self.copies, self.owner) or event.uid in seen:
                     continue
                 seen.add(event.uid)
                 out.append(_existing_of(href, event))
@@ -158,10 +173,39 @@ class Planner:
         Copies under an app's UID need no state: `ours` never takes them."""
         if self.target is None:
             return frozenset()
-        marked = [e for o in self.target.objects.values() for e in o.events if is_own_block(e)]
+        marked = [
+            e
+            for o in self.target.objects.values()
+            for e in o.events
+            if is_own_block(e) and self.owner.owns(e)  # another account's block is no copy
+        ]
         issued = {r.uid for r in self.state.blocks(self.key)}
         held = {_week_slot(e) for e in marked if e.uid in issued}
         return frozenset(e.uid for e in marked if e.uid not in issued and _week_slot(e) in held)
+
+    def _owner(self) -> Owner:
+        """This account, the UIDs its state issued (for blocks without X-CALSYNC-ACCOUNT,
+        written before it existed), and whether another account could share the target."""
+        account = self.reader.account
+        issued = {r.uid for r in self.state.blocks(self.key)}
+        if self.target is not None:
+            issued |= {
+                e.uid
+                for o in self.target.objects.values()
+                for e in o.events
+                if is_own_block(e)
+                and OWNER not in e.calsync
+                and self.state.is_retired(self.key, e.uid)
+            }
+        host = urllib.parse.urlsplit(account.url).netloc
+        sharing = [
+            a
+            for a in self.config.accounts.values()
+            if a.name != account.name
+            and a.target == account.target
+            and urllib.parse.urlsplit(a.url).netloc == host
+        ]
+        return Owner(account.name, frozenset(issued), sole=not sharing)
 
     def _deletions(self, records: Sequence[sp.Remembered], labels: list[str]) -> list[sp.Step]:
         """The state's bookkeeping steps: deletions noticed, stale records forgotten."""
@@ -170,7 +214,10 @@ class Planner:
         target = self.target
         folder = urllib.parse.urlsplit(canonical_href(target.ref.url)).path.rstrip("/") + "/"
         present = frozenset(
-            e.uid for o in target.objects.values() for e in o.events if ours(e, self.copies)
+            e.uid
+            for o in target.objects.values()
+            for e in o.events
+            if ours(e, self.copies, self.owner)
         )
         seen = sp.Target(folder, present, frozenset(target.objects))
         return sp.deletion_steps(records, seen, labels, self.reader.tz)
@@ -226,6 +273,7 @@ class Planner:
             "PLANNED-START": utc_stamp(block.start),
             "PLANNED-END": utc_stamp(block.end),
             "HASH": content_hash(summary, description),
+            OWNER: self.reader.account.name,  # whose block: two accounts may share a calendar
         }
         settings = self.config.sync
         return ical.render_block(
@@ -267,14 +315,17 @@ def _week_slot(event: Event) -> tuple[str, str]:
     return event.calsync.get("WEEK", ""), event.calsync.get("SLOT", "")
 
 
-def _occurrences(cal: Calendar, copies: frozenset[str] = frozenset()) -> list[Event]:
+def _occurrences(
+    cal: Calendar, copies: frozenset[str] = frozenset(), owner: Owner | None = None
+) -> list[Event]:
     """The user's occurrences of one calendar, each instance of a series once.
 
     Some servers (Stalwart) store a series' master and a moved instance as separate objects
     with the same UID; each object is parsed alone, so the master still gives the moved
     instance at its old time. Two occurrences of one UID and RECURRENCE-ID from different
     objects: the one from the object with fewer occurrences of that UID (the exception, not
-    the master) is kept. A copy of a block comes as the user's own event (`managed` off).
+    the master) is kept. A copy of a block comes as the user's own event (`managed` off);
+    another account's block as plain busy time (another runner's session, not this one's).
     """
     count: dict[tuple[str, str], int] = {}
     for href, obj in cal.objects.items():
@@ -284,7 +335,10 @@ def _occurrences(cal: Calendar, copies: frozenset[str] = frozenset()) -> list[Ev
     out: list[Event] = []
     for href, obj in cal.objects.items():
         for raw in obj.events:
-            if ours(raw, copies):
+            if ours(raw, copies, owner):
+                continue
+            if owner is not None and foreign(raw, owner):
+                out.append(_busy_only(raw))
                 continue
             event = as_users(raw)  # a copy (or a stray marker): the user's own
             if event.recurrence_id is None:
@@ -295,6 +349,11 @@ def _occurrences(cal: Calendar, copies: frozenset[str] = frozenset()) -> list[Ev
             if key not in chosen or rank < chosen[key][0]:
                 chosen[key] = (rank, event)
     return out + [event for _, event in chosen.values()]
+
+
+def _busy_only(event: Event) -> Event:
+    """Another account's block: busy time here (opaque even when written transparent)."""
+    return dataclasses.replace(event, managed=False, calsync={}, runs_source=False, busy=True)
 
 
 def _sequence(data: bytes | None) -> int:

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 
 from calsync.model import Event
 
-UID_SUFFIXES = ("@calsync", "@feed.calsync")  # every UID calsync makes ends so
+UID_SUFFIXES = ("@calsync", "@feed.calsync")
+OWNER = "ACCOUNT"  # X-CALSYNC-ACCOUNT: the account a sync block belongs to
 COPY_REASON = "strength: your copy of a calsync block (counts as your own session)"
 
 
@@ -33,6 +34,32 @@ def marked(event: Event) -> bool:
 def is_own_block(event: Event) -> bool:
     """A block calsync wrote: the marker and a UID calsync made."""
     return marked(event) and calsync_uid(event.uid)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Owner:
+    """Who a sync's blocks belong to, when two accounts write into one calendar.
+
+    A block carries X-CALSYNC-ACCOUNT (the account's name) since it was added; a block written
+    before has none: it is this account's when this account's state issued its UID, or when
+    this is the only account configured (nobody else could have written it: an upgrade with a
+    lost state keeps its blocks). Otherwise it is another runner's.
+    """
+
+    account: str
+    issued: frozenset[str] = frozenset()
+    sole: bool = True
+
+    def owns(self, event: Event) -> bool:
+        marker = event.calsync.get(OWNER)
+        if marker is not None:
+            return marker == self.account
+        return self.sole or event.uid in self.issued
+
+
+def foreign(event: Event, owner: Owner) -> bool:
+    """A block another account (another plan) wrote: busy time here, never moved or removed."""
+    return is_own_block(event) and not owner.owns(event)
 
 
 def is_copy(event: Event) -> bool:

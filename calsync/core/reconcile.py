@@ -205,6 +205,23 @@ def _order(action: Action) -> tuple[dt.datetime, str]:
     return (moment or dt.datetime.min.replace(tzinfo=UTC), action.kind)
 
 
+def held(actions: Iterable[Action], why: str) -> list[Action]:
+    """`actions` with nothing created, moved or removed: blocks stay where they are.
+
+    Used when a busy calendar could not be read: planning without it could put a block on top
+    of a meeting, so no block goes anywhere new; keeping the old ones is the safe choice.
+    """
+    out: list[Action] = []
+    for action in actions:
+        if action.kind == "create":
+            out.append(Action("skip", action.week, why, block=action.block))
+        elif action.kind in ("move", "remove"):
+            out.append(Action("keep", action.week, why, existing=action.existing))
+        else:
+            out.append(action)
+    return out
+
+
 def count(actions: Iterable[Action]) -> dict[str, int]:
     """Actions per kind, every kind present (0 when none)."""
     out = {"create": 0, "move": 0, "keep": 0, "remove": 0, "skip": 0}

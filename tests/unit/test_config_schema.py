@@ -150,7 +150,7 @@ def test_the_settings_defaults_are_the_schemas():
         (SyncSettings, (schema.SYNC,), set()),
         (DaemonSettings, (schema.DAEMON,), set()),
         (FeedSettings, (schema.FEED,), set()),
-        (Account, (schema.ACCOUNT,), {"name"}),
+        (Account, (schema.ACCOUNT,), {"name", "busy_sources"}),
     ],
 )
 def test_every_settings_field_has_its_key(settings, sections, not_keys):
