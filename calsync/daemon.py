@@ -1,10 +1,12 @@
-"""The long-running shell: the sync loop, the feed refresher, signals and sd_notify.
+"""The long-running shell's parts: backoff, signals, sd_notify, the feed refresher.
 
-- `run_daemon` syncs every `[daemon] interval_minutes`. A `TransientError` (server down,
-  conflict, lock held) and unreadable calendar data are retried with exponential backoff and
-  jitter, capped at `max_backoff_minutes`, and the interval returns after a success. Config,
-  auth and safety-stop errors (exit codes 78, 77, 3) do not fix themselves: the daemon logs
-  them and exits with their code, which the systemd units list in `RestartPreventExitStatus`.
+- The sync loop over every account is `calsync.daemon_accounts` (`run_accounts`): each account
+  syncs every `[daemon] interval_minutes` and polls every `poll_seconds`. A `TransientError`
+  (server down, conflict, lock held) and unreadable calendar data are retried with
+  `backoff_seconds` (exponential, jitter, capped at `max_backoff_minutes`). Config, auth and
+  safety-stop errors (`is_fatal`: exit codes 78, 77, 3) do not fix themselves: with one
+  account the daemon exits with their code, which the systemd units list in
+  `RestartPreventExitStatus`; with several, that account waits for SIGHUP.
 - SIGTERM/SIGINT set a stop flag: a sync in flight finishes its writes, then the process exits
   0. SIGHUP reloads the configuration (a bad new one is logged and the old one kept) and
   replans at once.
@@ -36,7 +38,6 @@ from calsync.app.feed import FeedPublisher
 from calsync.config import Config
 from calsync.errors import CalsyncError
 from calsync.errors import ExitCode
-from calsync.errors import TransientError
 
 log = logging.getLogger(__name__)
 
@@ -224,94 +225,7 @@ class ConfigHolder:
         return True
 
 
-# --- the sync loop --------------------------------------------------------------------------
-
-SyncTick = Callable[[Config, dt.datetime], object]
-
-
-def run_daemon(
-    holder: ConfigHolder,
-    tick: SyncTick,
-    clock: Clock,
-    controls: Controls,
-    notifier: Notifier,
-    *,
-    on_reload: Callable[[], None] | None = None,
-) -> ExitCode:
-    """Sync until stopped. Returns OK after SIGTERM; raises a fatal CalsyncError (see
-    `is_fatal`) for the CLI to turn into its exit code."""
-    wake = controls.wake_event()
-    failures = 0
-    warned: set[str] = set()  # the warnings of the last sync, each logged once while it lasts
-    notifier.send("READY=1", "STATUS=starting the first sync")
-    while not controls.stop.is_set():
-        if controls.reload.is_set():
-            controls.reload.clear()
-            notifier.send("RELOADING=1", f"MONOTONIC_USEC={time.monotonic_ns() // 1000}")
-            log.info("SIGHUP: reloading the configuration")
-            holder.reload()
-            if on_reload is not None:
-                on_reload()
-            notifier.send("READY=1")
-        notifier.ping(force=True)
-        delay, failures = _sync_once(holder.current(), tick, clock, notifier, failures, warned)
-        wake.clear()
-        if controls.stop.is_set():
-            why = controls.stop_signal or "stop requested"
-            log.info("%s during a sync: the sync finished its writes first", why)
-            break
-        if controls.reload.is_set():
-            continue
-        notifier.wait(wake, delay)
-    log.info("stopping (%s): no sync in flight", controls.stop_signal or "stop requested")
-    notifier.send("STOPPING=1", "STATUS=stopped")
-    return ExitCode.OK
-
-
-def _sync_once(
-    config: Config,
-    tick: SyncTick,
-    clock: Clock,
-    notifier: Notifier,
-    failures: int,
-    warned: set[str] | None = None,
-) -> tuple[float, int]:
-    """One sync; returns (seconds to wait, consecutive failures). Fatal errors propagate.
-    The report's warnings (a skipped event, a state file set aside) are logged, each once
-    while it lasts: a broken event does not fill the journal every interval."""
-    interval = interval_seconds(config)
-    log.info("sync started")
-    try:
-        report = tick(config, clock())
-    except CalsyncError as err:
-        if is_fatal(err):
-            notifier.send("STOPPING=1", f"STATUS=stopped: {err.message}"[:200])
-            raise
-        failures += 1
-        delay = backoff_seconds(failures, interval, config.daemon.max_backoff_minutes * 60)
-        kind = "failed (temporary)" if isinstance(err, TransientError) else "failed"
-        log.warning(
-            "sync %s, attempt %d, retrying in %.0f s: %s", kind, failures, delay, err.message
-        )
-        notifier.status(f"sync failed {failures}x, retrying in {delay:.0f} s")
-        return delay, failures
-    if failures:
-        log.info("sync recovered after %d failed attempt(s)", failures)
-    _log_new_warnings(report, set() if warned is None else warned)
-    text = describe_report(report)
-    log.info("sync done: %s", text)
-    notifier.status(f"last sync ok: {text}")
-    return interval, 0
-
-
-def _log_new_warnings(report: object, warned: set[str]) -> None:
-    current = [str(w) for w in getattr(report, "warnings", None) or ()]
-    for warning in current:
-        if warning not in warned:
-            log.warning("%s", warning)
-    warned.clear()
-    warned.update(current)
-
+# --- reporting a sync ----------------------------------------------------------------------
 
 PAST = {
     "create": "created",
@@ -413,7 +327,6 @@ __all__: Sequence[str] = (
     "Controls",
     "Notifier",
     "backoff_seconds",
-    "run_daemon",
     "run_feed_loop",
     "signal_handlers",
 )

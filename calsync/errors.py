@@ -104,3 +104,9 @@ class LockedError(TransientError):
     """Another calsync process holds the lock."""
 
     exit_code = ExitCode.TEMPFAIL
+
+
+class NoDaemonError(CalsyncError):
+    """`calsync nudge` found no running daemon to wake."""
+
+    exit_code = ExitCode.UNAVAILABLE

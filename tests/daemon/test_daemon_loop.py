@@ -1,6 +1,7 @@
 """The daemon loop without a server: backoff, fatal errors, stop, reload, sd_notify on a real
 datagram socket. The sync itself is a plain function here; the real one runs in
-test_daemon_process.py against Radicale."""
+test_daemon_process.py against Radicale. The loop is `calsync.daemon_accounts.run_accounts`
+with one account (the behaviour of a one-account daemon); test_accounts_loop.py has more."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import os
 import socket
 import threading
 import zoneinfo
+from collections.abc import Callable
 
 import pytest
 
 from calsync import daemon
+from calsync import daemon_accounts
 from calsync.app.feed import feed_links
 from calsync.config import Config
 from calsync.config import load_config
@@ -28,9 +31,37 @@ UTC = zoneinfo.ZoneInfo("UTC")
 NOW = dt.datetime(2026, 11, 30, 6, tzinfo=dt.UTC)
 
 
+ACCOUNT = {"home": {"url": "http://127.0.0.1:1/", "runs": ["Training"]}}
+
+
 def config(interval: float = 0.05, backoff: float = 0.1) -> Config:
-    raw = {"daemon": {"interval_minutes": interval, "max_backoff_minutes": backoff}}
+    raw = {
+        "daemon": {"interval_minutes": interval, "max_backoff_minutes": backoff},
+        "accounts": ACCOUNT,
+    }
     return parse_config(raw, "test", UTC)
+
+
+Tick = Callable[[Config, dt.datetime], object]
+
+
+def run_daemon(
+    holder: daemon.ConfigHolder, tick: Tick, controls: daemon.Controls, notifier: daemon.Notifier
+) -> ExitCode:
+    """The daemon's loop over the one account, with `tick` as its sync (polls never come:
+    the interval is shorter than any poll_seconds)."""
+
+    def sync(current: Config, name: str, now: dt.datetime) -> object:
+        return tick(current, now)
+
+    def poll(current: Config, name: str) -> object:
+        raise AssertionError("no poll expected")
+
+    scheduler = daemon_accounts.Scheduler(sync, poll, lambda: NOW)
+    wake = controls.wake_event()
+    return daemon_accounts.run_accounts(
+        holder, scheduler, controls, notifier, wake=wake, nudged=threading.Event()
+    )
 
 
 @pytest.mark.parametrize("failures", [1, 2, 3, 10, 100])
@@ -84,7 +115,7 @@ def test_transient_failures_are_retried_then_the_loop_stops_cleanly(caplog):
     ticks = Ticks(controls, [RemoteUnavailableError("server down")], stop_after=2)
     holder = daemon.ConfigHolder(config(), lambda: config())
     with caplog.at_level("INFO", logger="calsync"):
-        code = daemon.run_daemon(holder, ticks, lambda: NOW, controls, daemon.Notifier({}))
+        code = run_daemon(holder, ticks, controls, daemon.Notifier({}))
     assert code == ExitCode.OK
     assert ticks.calls == 2
     assert "retrying in" in caplog.text
@@ -96,7 +127,7 @@ def test_a_fatal_error_propagates_for_its_exit_code():
     ticks = Ticks(controls, [AuthError("credentials refused")], stop_after=99)
     holder = daemon.ConfigHolder(config(), lambda: config())
     with pytest.raises(AuthError):
-        daemon.run_daemon(holder, ticks, lambda: NOW, controls, daemon.Notifier({}))
+        run_daemon(holder, ticks, controls, daemon.Notifier({}))
     assert ticks.calls == 1
 
 
@@ -117,20 +148,21 @@ def test_sighup_reloads_between_syncs_and_sigterm_stops(tmp_path):
     controls = daemon.Controls()
     seen: list[float] = []
     path = tmp_path / "config.toml"
-    path.write_text("[daemon]\ninterval_minutes = 60\n")
+    account = '[accounts.home]\nurl = "http://127.0.0.1:1/"\nruns = ["Training"]\n'
+    path.write_text("[daemon]\ninterval_minutes = 60\n" + account)
     holder = daemon.ConfigHolder(load_config(path, UTC), lambda: load_config(path, UTC))
 
     def tick(current: Config, now: dt.datetime) -> object:
         seen.append(current.daemon.interval_minutes)
         if len(seen) == 1:
-            path.write_text("[daemon]\ninterval_minutes = 30\n")
+            path.write_text("[daemon]\ninterval_minutes = 30\n" + account)
             controls.request_reload()  # what SIGHUP does; the 60-minute wait is skipped
         else:
             controls.request_stop()  # what SIGTERM does
         return "ok"
 
     with daemon.signal_handlers(controls):
-        code = daemon.run_daemon(holder, tick, lambda: NOW, controls, daemon.Notifier({}))
+        code = run_daemon(holder, tick, controls, daemon.Notifier({}))
     assert code == ExitCode.OK
     assert seen == [60, 30]
 
@@ -150,7 +182,7 @@ def test_sd_notify_messages_reach_the_socket(tmp_path):
         controls = daemon.Controls()
         ticks = Ticks(controls, [], stop_after=1)
         holder = daemon.ConfigHolder(config(), lambda: config())
-        daemon.run_daemon(holder, ticks, lambda: NOW, controls, notifier)
+        run_daemon(holder, ticks, controls, notifier)
         messages = []
         sock.settimeout(0.5)
         try:
@@ -218,7 +250,7 @@ def test_a_syncs_warnings_are_logged_once_while_they_last(caplog):
 
     holder = daemon.ConfigHolder(config(), lambda: config())
     with caplog.at_level("WARNING", logger="calsync"):
-        code = daemon.run_daemon(holder, tick, lambda: NOW, controls, daemon.Notifier({}))
+        code = run_daemon(holder, tick, controls, daemon.Notifier({}))
     assert code == ExitCode.OK and len(calls) == len(rounds)
     logged = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     # A once while it lasted, the new one when it came, A again after it had gone away.

@@ -56,8 +56,14 @@ def test_every_unit_is_shipped():
         "calsync.timer",
         "calsync-daemon.service",
         "calsync-feed.service",
+        "calsync@.service",
     }
     assert {p.name for p in USER} == names
+
+
+def instance(name: str) -> str:
+    """A template's file name as an instance (`calsync@home.service`): verify checks that."""
+    return name.replace("@.", "@home.")
 
 
 @needs_analyze
@@ -65,7 +71,7 @@ def test_system_units_verify_cleanly(tmp_path):
     assert INSTALLED.exists(), f"calsync is not installed next to {sys.executable}"
     copies = []
     for unit in SYSTEM:
-        copy = tmp_path / unit.name
+        copy = tmp_path / instance(unit.name)
         copy.write_text(unit.read_text().replace(SYSTEM_EXEC, str(INSTALLED)))
         copies.append(copy)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
@@ -84,7 +90,12 @@ def test_user_units_verify_cleanly(tmp_path):
         "HOME": str(home),
         "XDG_RUNTIME_DIR": str(runtime),
     }
-    assert verify(USER, env, user=True) == ""
+    copies = []
+    for unit in USER:
+        copy = tmp_path / instance(unit.name)
+        copy.write_text(unit.read_text())
+        copies.append(copy)
+    assert verify(copies, env, user=True) == ""
 
 
 @needs_analyze
@@ -120,6 +131,8 @@ def test_system_units_are_hardened_and_get_the_password_as_a_credential():
             "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX",
             "LoadCredential": "home:/etc/calsync/home.password",
         }.items():
+            if key == "LoadCredential" and "@" in name:  # a template: the instance's account
+                value = "%i:/etc/calsync/%i.password"
             assert service.get(key) == value, f"{name}: {key}"
         assert service["ExecStart"].startswith(SYSTEM_EXEC), name
 
@@ -147,9 +160,9 @@ def test_state_lands_where_calsync_and_a_shell_look_for_it():
 
 def test_credentials_and_notify_settings():
     for name, unit in units([p for p in SYSTEM if p.suffix == ".service"]).items():
-        assert unit["Service"]["LoadCredential"].startswith("home:"), name
+        assert unit["Service"]["LoadCredential"].startswith(("home:", "%i:")), name
     for name, unit in {**units(SYSTEM), **units(USER)}.items():
-        if name in ("calsync-daemon.service", "calsync-feed.service"):
+        if name in ("calsync-daemon.service", "calsync-feed.service", "calsync@.service"):
             assert unit["Service"]["NotifyAccess"] == "main", name
             assert unit["Service"]["ExecReload"] == "/bin/kill -HUP $MAINPID", name
 
@@ -165,3 +178,14 @@ def test_every_service_has_a_memory_ceiling_and_outlasts_the_sync_deadline():
         for key in ("TimeoutStartSec", "WatchdogSec"):
             if key in service:
                 assert service[key] == "15min", f"{name}: {key}"
+
+
+def test_the_template_runs_one_daemon_per_account():
+    """`calsync@NAME.service` is `calsync daemon --account NAME`; system instances share one
+    user (so they share /var/lib/calsync) and each gets its own account's password."""
+    system = units([ROOT / "systemd" / "calsync@.service"])["calsync@.service"]["Service"]
+    user = units([ROOT / "systemd" / "user" / "calsync@.service"])["calsync@.service"]["Service"]
+    assert system["ExecStart"] == f"{SYSTEM_EXEC} daemon --account %i"
+    assert user["ExecStart"] == "%h/.local/bin/calsync daemon --account %i"
+    assert system["User"] == "calsync"
+    assert system["LoadCredential"] == "%i:/etc/calsync/%i.password"
