@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import random
 import re
-import signal
 import warnings
 from collections.abc import Callable
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import pytest
 from click.testing import CliRunner
@@ -35,6 +32,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from calsync.cli import cli
+from tests.hang_guard import Hang
+from tests.hang_guard import hang_guard
 
 pytestmark = pytest.mark.fuzz
 
@@ -264,24 +263,6 @@ def mutate(data: bytes, rng: random.Random, count: int) -> tuple[bytes, list[str
 # --- running one case --------------------------------------------------------------------
 
 
-class Hang(BaseException):
-    """A case ran past CASE_SECONDS (a BaseException: calsync's `except Exception` lets it by)."""
-
-
-@contextmanager
-def time_bound(seconds: float) -> Iterator[None]:
-    def alarm(signum: int, frame: FrameType | None) -> None:
-        raise Hang
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @dataclass(frozen=True)
 class Case:
     fixture: Path
@@ -311,7 +292,7 @@ def failures(case: Case, path: Path, config: Path) -> list[str]:
         args += ["--from", day, "--weeks", "2", *command[1:]]
         where = f"{case.fixture.name} seed {case.seed} {case.mutations} `{' '.join(command)}`"
         try:
-            with warnings.catch_warnings(), time_bound(CASE_SECONDS):
+            with warnings.catch_warnings(), hang_guard(CASE_SECONDS):
                 warnings.simplefilter("ignore")  # as a user's run: a warning is no crash
                 result = runner.invoke(cli, args, env=ENV)
         except Hang:

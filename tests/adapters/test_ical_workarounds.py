@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import signal
 import zoneinfo
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
 import icalendar
@@ -27,29 +23,13 @@ from dateutil.rrule import rrulestr
 from calsync import ical
 from calsync.model import Event
 from calsync.model import Problem
+from tests.hang_guard import Hang
+from tests.hang_guard import hang_guard
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 UTC = dt.UTC
 WINDOW = (dt.datetime(2026, 11, 30, tzinfo=UTC), dt.datetime(2026, 12, 7, tzinfo=UTC))
 HANG_SECONDS = 2  # only for the library's INTERVAL=0 loop; everything else takes milliseconds
-
-
-class Hang(BaseException):
-    """The call ran past its time (a BaseException: no `except Exception` swallows it)."""
-
-
-@contextmanager
-def hang_guard(seconds: float) -> Iterator[None]:
-    def alarm(signum: int, frame: FrameType | None) -> None:
-        raise Hang
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def calendar_text(*events: str) -> str:

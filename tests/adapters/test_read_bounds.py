@@ -12,12 +12,8 @@ without a colon cost every event of the file.
 from __future__ import annotations
 
 import datetime as dt
-import signal
 import zoneinfo
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import pytest
@@ -26,6 +22,7 @@ import recurring_ical_events
 from calsync import ical
 from calsync.model import Event
 from calsync.model import Problem
+from tests.hang_guard import hang_guard
 
 CALENDARS = Path(__file__).resolve().parents[1] / "fixtures" / "calendars"
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -33,26 +30,8 @@ WINTER = (dt.datetime(2026, 11, 30, tzinfo=LONDON), dt.datetime(2026, 12, 7, tzi
 HANG_SECONDS = 10  # a hang guard only: each read takes milliseconds
 
 
-class Hang(BaseException):
-    """The read ran past HANG_SECONDS (a BaseException: calsync's `except Exception` lets it by)."""
-
-
-@contextmanager
-def hang_guard() -> Iterator[None]:
-    def alarm(signum: int, frame: FrameType | None) -> None:
-        raise Hang
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def read(data: bytes | str) -> tuple[list[Event], list[Problem]]:
-    with hang_guard():
+    with hang_guard(HANG_SECONDS):
         return ical.parse_events(data, source="cal.ics", start=WINTER[0], end=WINTER[1], tz=LONDON)
 
 
