@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 
 from calsync.adapters.caldav_store import CaldavStore
 from calsync.adapters.caldav_store import CalendarRef
@@ -241,3 +242,39 @@ def make_world(server: DavServer | MemoryServer, tmp_path: Path) -> Iterator[Wor
         w.put(w.runs(), f"{name}-{tag}", ics(f"{name}-{tag}", start, minutes, title))
     yield w
     w.close()
+
+
+CLI_NOW = "2026-11-30T06:00"
+
+
+def radicale_world(radicale_url: str, tmp_path: Path) -> Iterator[World]:
+    """The canonical week on the shared Radicale, for tests that run the `calsync sync` CLI."""
+    server = DavServer("radicale", radicale_url, "user", "")
+    tag = uuid.uuid4().hex[:8]
+    w = World(
+        server,
+        tmp_path,
+        server.new_calendar(f"Training {tag}"),
+        f"Strength {tag}",
+        tmp_path / "state",
+    )
+    for name, (start, minutes, title) in CANONICAL.items():
+        w.put(w.runs(), f"{name}-{tag}", ics(f"{name}-{tag}", start, minutes, title))
+    yield w
+    w.close()
+    server.close()
+
+
+def run_sync(world: World, *args: str) -> Result:
+    """`calsync sync ARGS` in-process on the world's config: no traceback, no password shown."""
+    from click.testing import CliRunner
+
+    from calsync.cli import cli
+
+    env = {"XDG_CONFIG_HOME": "/nonexistent", "CALSYNC_CONFIG": "", **world.env}
+    result = CliRunner().invoke(
+        cli, ["-c", str(world.config_path), "--now", CLI_NOW, "sync", *args], env=env
+    )
+    assert "Traceback" not in result.output + result.stderr
+    assert world.env[PASSWORD_ENV] not in result.output + result.stderr
+    return result

@@ -11,22 +11,18 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-import uuid
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from click.testing import Result
 
-from calsync.cli import cli
 from calsync.errors import ExitCode
-from tests.servers import DavServer
 from tests.sync.conftest import CANONICAL
-from tests.sync.conftest import PASSWORD_ENV
 from tests.sync.conftest import World
-from tests.sync.conftest import ics
+from tests.sync.conftest import radicale_world
+from tests.sync.conftest import run_sync
 
 pytestmark = pytest.mark.server
 
@@ -36,31 +32,13 @@ SEED = 20261202
 
 @pytest.fixture
 def state_world(radicale_url: str, tmp_path: Path) -> Iterator[World]:
-    server = DavServer("radicale", radicale_url, "user", "")
-    tag = uuid.uuid4().hex[:8]
-    w = World(
-        server,
-        tmp_path,
-        server.new_calendar(f"Training {tag}"),
-        f"Strength {tag}",
-        tmp_path / "state",
-    )
-    for name, (start, minutes, title) in CANONICAL.items():
-        w.put(w.runs(), f"{name}-{tag}", ics(f"{name}-{tag}", start, minutes, title))
-    w.write_config()
-    yield w
-    w.close()
-    server.close()
+    for w in radicale_world(radicale_url, tmp_path):
+        w.write_config()
+        yield w
 
 
 def run(world: World, *args: str) -> Result:
-    env = {"XDG_CONFIG_HOME": "/nonexistent", "CALSYNC_CONFIG": "", **world.env}
-    result = CliRunner().invoke(
-        cli, ["-c", str(world.config_path), "--now", NOW, "sync", *args], env=env
-    )
-    assert "Traceback" not in result.output + result.stderr
-    assert world.env[PASSWORD_ENV] not in result.output + result.stderr
-    return result
+    return run_sync(world, *args)
 
 
 def state_file(world: World) -> Path:

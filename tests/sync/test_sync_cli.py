@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +14,11 @@ from click.testing import Result
 
 from calsync.cli import cli
 from calsync.errors import ExitCode
-from tests.servers import DavServer
-from tests.sync.conftest import CANONICAL
-from tests.sync.conftest import PASSWORD_ENV
 from tests.sync.conftest import World
 from tests.sync.conftest import at
 from tests.sync.conftest import dtstart
-from tests.sync.conftest import ics
+from tests.sync.conftest import radicale_world
+from tests.sync.conftest import run_sync
 from tests.sync.conftest import set_time
 
 pytestmark = pytest.mark.server
@@ -31,30 +28,11 @@ NOW = "2026-11-30T06:00"
 
 @pytest.fixture
 def cli_world(radicale_url: str, tmp_path: Path) -> Iterator[World]:
-    server = DavServer("radicale", radicale_url, "user", "")
-    tag = uuid.uuid4().hex[:8]
-    w = World(
-        server,
-        tmp_path,
-        server.new_calendar(f"Training {tag}"),
-        f"Strength {tag}",
-        tmp_path / "state",
-    )
-    for name, (start, minutes, title) in CANONICAL.items():
-        w.put(w.runs(), f"{name}-{tag}", ics(f"{name}-{tag}", start, minutes, title))
-    yield w
-    w.close()
-    server.close()
+    yield from radicale_world(radicale_url, tmp_path)
 
 
 def run(world: World, *args: str) -> Result:
-    env = {"XDG_CONFIG_HOME": "/nonexistent", "CALSYNC_CONFIG": "", **world.env}
-    result = CliRunner().invoke(
-        cli, ["-c", str(world.config_path), "--now", NOW, "sync", *args], env=env
-    )
-    assert "Traceback" not in result.output + result.stderr
-    assert world.env[PASSWORD_ENV] not in result.output + result.stderr
-    return result
+    return run_sync(world, *args)
 
 
 def test_sync_prints_a_summary_and_json(cli_world: World) -> None:
