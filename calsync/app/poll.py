@@ -13,9 +13,7 @@ no-change sync is one time-range REPORT per calendar, the same number of request
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +26,8 @@ from calsync.adapters.state import State
 from calsync.adapters.state import StateDamagedError
 from calsync.adapters.state import default_state_dir
 from calsync.app.sync import StoreFactory
+from calsync.app.sync import state_file_name
+from calsync.app.sync import state_key
 from calsync.config import Account
 from calsync.config import Config
 
@@ -42,19 +42,6 @@ class PollResult:
     why: str
     requests: int = 0
     calendars: list[str] = field(default_factory=list)
-
-
-def state_key(account: Account) -> str:
-    """The state's key of an account; the same as `calsync.app.sync._Engine.name` (its name
-    and where it points). tests/daemon/test_multi_account.py checks that a poll right after a
-    sync finds the tokens, which fails when the two drift apart."""
-    where = f"{account.url}\n{account.username or ''}"
-    return f"{account.name}:{hashlib.sha256(where.encode()).hexdigest()[:12]}"
-
-
-def state_file_name(account: Account) -> str:
-    """As in calsync.app.sync: the account's name made safe as a file name."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", account.name) + ".sqlite3"
 
 
 def changed_since(

@@ -92,7 +92,7 @@ def sync_once(
     # A dry run takes the lock too: it would otherwise wait on the state file of a running sync.
     with _lock(folder, acct.name):
         try:
-            return _with_state(folder, f"{_safe(acct.name)}.sqlite3", now, run)
+            return _with_state(folder, state_file_name(acct), now, run)
         except sqlite3.OperationalError as exc:  # disk full, I/O error, locked by a stranger
             # SQLite's own message names no cached data; anything else is only named by type.
             why = exc if getattr(exc, "sqlite_errorcode", None) is not None else type(exc).__name__
@@ -156,6 +156,18 @@ def _safe(account: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", account)
 
 
+def state_file_name(account: Account) -> str:
+    """The account's state file in the state folder."""
+    return f"{_safe(account.name)}.sqlite3"
+
+
+def state_key(account: Account) -> str:
+    """The state's key for an account: its name and where it points, so a config that moves
+    the account to another server or user never reuses the old server's state."""
+    where = f"{account.url}\n{account.username or ''}"
+    return f"{account.name}:{hashlib.sha256(where.encode()).hexdigest()[:12]}"
+
+
 class _Engine:
     """One sync of one account: read and decide (one transaction), then apply."""
 
@@ -187,10 +199,8 @@ class _Engine:
 
     @property
     def name(self) -> str:
-        """The state's key for this account: its name and where it points, so a config that
-        moves the account to another server or user never reuses the old server's state."""
-        where = f"{self.account.url}\n{self.account.username or ''}"
-        return f"{self.account.name}:{hashlib.sha256(where.encode()).hexdigest()[:12]}"
+        """The state's key for this account (`state_key`)."""
+        return state_key(self.account)
 
     @property
     def warnings(self) -> list[str]:
