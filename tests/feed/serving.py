@@ -61,13 +61,20 @@ def feed_url(config: Path, env: dict[str, str], workdir: Path, port: int) -> dic
 
 
 def start_serve(
-    workdir: Path, source: Path, name: str = "serve", port: int | None = None
+    workdir: Path,
+    source: Path,
+    name: str = "serve",
+    port: int | None = None,
+    *,
+    verbose: bool = False,
 ) -> Served:
-    """`calsync --now ... serve SOURCE --port P` with its own config and state directory."""
+    """`calsync --now ... serve SOURCE --port P` with its own config and state directory
+    (`verbose`: with -vv, so every request and error is logged)."""
     config, state = write_config(workdir)
     env = procs.clean_env(workdir / "home")
     port = port or procs.free_port()
-    args = ["--config", str(config), "--now", procs.NOW, "serve", str(source), "--port", str(port)]
+    args = ["-vv"] if verbose else []
+    args += ["--config", str(config), "--now", procs.NOW, "serve", str(source), "--port", str(port)]
     proc = procs.start(args, env, workdir, name)
     try:
         procs.wait_listening(proc, port)

@@ -22,8 +22,7 @@ from calsync.adapters.feed_server import REQUEST_TIMEOUT_SECONDS
 from tests.feed import procs
 from tests.feed.serving import EXAMPLE
 from tests.feed.serving import Served
-from tests.feed.serving import feed_url
-from tests.feed.serving import write_config
+from tests.feed.serving import start_serve
 
 SEED = 7
 IDLE = 100
@@ -31,20 +30,7 @@ IDLE = 100
 
 def start_verbose(workdir: Path) -> Served:
     """`calsync -vv serve` (debug logging: every request and error is logged)."""
-    config, state = write_config(workdir)
-    env = procs.clean_env(workdir / "home")
-    port = procs.free_port()
-    args = ["-vv", "--config", str(config), "--now", procs.NOW, "serve", str(EXAMPLE)]
-    proc = procs.start([*args, "--port", str(port)], env, workdir, "serve-vv")
-    try:
-        procs.wait_listening(proc, port)
-        links = feed_url(config, env, workdir, port)
-    except BaseException:
-        proc.stop()
-        raise
-    token = links["feed"].rsplit("/", 1)[1].removesuffix(".ics")
-    feed, webcal, page = links["feed"], links["webcal"], links["page"]
-    return Served(proc, port, config, env, workdir, state, EXAMPLE, feed, webcal, page, token)
+    return start_serve(workdir, EXAMPLE, "serve-vv", verbose=True)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,6 @@ from tests.sync.conftest import run_sync
 
 pytestmark = pytest.mark.server
 
-NOW = "2026-11-30T06:00"
 SEED = 20261202
 
 

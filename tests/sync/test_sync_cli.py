@@ -14,6 +14,7 @@ from click.testing import Result
 
 from calsync.cli import cli
 from calsync.errors import ExitCode
+from tests.sync.conftest import CLI_NOW
 from tests.sync.conftest import World
 from tests.sync.conftest import at
 from tests.sync.conftest import dtstart
@@ -23,7 +24,7 @@ from tests.sync.conftest import set_time
 
 pytestmark = pytest.mark.server
 
-NOW = "2026-11-30T06:00"
+NOW = CLI_NOW
 
 
 @pytest.fixture
